@@ -1,0 +1,48 @@
+# Every target creates the virtual environment first, so a fresh clone needs only `make demo`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Telemetry off for every tool this project drives.
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+DEMO_DIR ?= data/simulated
+DEMO_MEMBERS ?= 1000
+DEMO_SEED ?= 7
+
+.PHONY: install demo test lint dev clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "uv>=0.9,<1"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m simulator --members $(DEMO_MEMBERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	CRM_LANDING_DIR=$(DEMO_DIR)/landing $(BIN)/dagster job execute \
+		-m orchestration.definitions -j demo_job
+	$(BIN)/python -m orchestration.summary
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy ml ingest simulator orchestration
+	CRM_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint dbt_project/models
+
+dev: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf $(VENV) dbt_project/target data .dagster_home/storage .dagster_home/logs
