@@ -1,0 +1,203 @@
+"""Finding a source's files in the landing folder, hashing them and checking their encoding.
+
+Files are UTF-8, with or without a byte order mark. Any other encoding (Latin-1, Windows-1252,
+UTF-16) is rejected with the line and column of the first byte that is not UTF-8, because
+guessing between single-byte encodings silently changes names and amounts.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+from ingest.registry import FilePattern, SourceSpec, TableSpec
+from ml.errors import InputFileError
+
+CHUNK_BYTES = 8 * 1024 * 1024
+UTF8_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to load, on disk or inside a zip archive.
+
+    Attributes:
+        rel_path: Path relative to the landing folder, stored as `_file`. A member of a zip
+            archive is written `<archive path>/<member path>`.
+        reader: Name of the reader that parses it.
+        disk_path: The file on disk, or None for a zip member.
+        archive: The zip archive on disk holding the member, or None.
+        member: The member's name inside the archive, or None.
+    """
+
+    rel_path: str
+    reader: str
+    disk_path: Path | None = None
+    archive: Path | None = None
+    member: str | None = None
+
+    def read_bytes(self) -> bytes:
+        """Read the whole file."""
+        if self.disk_path is not None:
+            return self.disk_path.read_bytes()
+        assert self.archive is not None
+        assert self.member is not None
+        with zipfile.ZipFile(self.archive) as archive:
+            return archive.read(self.member)
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        """Read the file in chunks of at most `CHUNK_BYTES`."""
+        if self.disk_path is None:
+            yield self.read_bytes()
+            return
+        with self.disk_path.open("rb") as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                yield chunk
+
+
+def _matches(pattern: str, rel_path: str) -> bool:
+    pattern_parts = PurePosixPath(pattern).parts
+    path_parts = PurePosixPath(rel_path).parts
+    if len(pattern_parts) != len(path_parts):
+        return False
+    return all(
+        fnmatchcase(part, glob) for part, glob in zip(path_parts, pattern_parts, strict=True)
+    )
+
+
+def _match_table(source: SourceSpec, rel_path: str) -> tuple[TableSpec, FilePattern] | None:
+    for table in source.tables:
+        for file_pattern in table.files:
+            if _matches(file_pattern.pattern, rel_path):
+                return table, file_pattern
+    return None
+
+
+def _zip_members(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as handle:
+        return [name for name in handle.namelist() if not name.endswith("/")]
+
+
+def discover_files(landing_dir: Path, source: SourceSpec) -> dict[str, list[SourceFile]] | None:
+    """Find the files of each raw table of a source.
+
+    Args:
+        landing_dir: The landing folder.
+        source: The source to look for.
+
+    Returns:
+        Raw table name to its files in path order (every table of the source appears, with
+        an empty list when no file matches), or None when the source's subfolder is absent.
+    """
+    folder = landing_dir / source.folder
+    if not folder.is_dir():
+        return None
+    found: dict[str, list[SourceFile]] = {table.table: [] for table in source.tables}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        inner = path.relative_to(folder).as_posix()
+        rel_path = path.relative_to(landing_dir).as_posix()
+        if source.zip_exports and path.suffix.lower() == ".zip":
+            found_in_zip = _discover_zip(source, path, rel_path)
+            for table_name, files in found_in_zip.items():
+                found[table_name].extend(files)
+            continue
+        match = _match_table(source, inner)
+        if match is not None:
+            table, file_pattern = match
+            found[table.table].append(SourceFile(rel_path, file_pattern.reader, disk_path=path))
+    return found
+
+
+def _discover_zip(source: SourceSpec, archive: Path, rel_path: str) -> dict[str, list[SourceFile]]:
+    found: dict[str, list[SourceFile]] = {table.table: [] for table in source.tables}
+    names = _zip_members(archive)
+    parts = [PurePosixPath(name).parts for name in names]
+    wrapped = len({p[0] for p in parts}) == 1 and all(len(p) > 1 for p in parts)
+    for name in sorted(names):
+        inner = PurePosixPath(*PurePosixPath(name).parts[1:]).as_posix() if wrapped else name
+        match = _match_table(source, inner)
+        if match is not None:
+            table, file_pattern = match
+            found[table.table].append(
+                SourceFile(f"{rel_path}/{name}", file_pattern.reader, archive=archive, member=name)
+            )
+    return found
+
+
+def hash_and_check_utf8(source_file: SourceFile) -> str:
+    """Return the file's SHA-256 and check that it decodes as UTF-8.
+
+    Raises:
+        InputFileError: The file holds bytes that are not UTF-8; the message gives the line
+            (as row), the CSV column where it can tell, the bytes and how to convert the file.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset = 0
+    decoded_tail = ""
+    lines_before = 0
+    for chunk in source_file.iter_chunks():
+        digest.update(chunk)
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            _raise_undecodable(source_file, chunk, error, offset, lines_before, decoded_tail)
+        lines_before += text.count("\n")
+        decoded_tail = (decoded_tail + text)[-65536:]
+        offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            source_file.rel_path,
+            f"the file ends inside a multi-byte UTF-8 sequence ({error.reason}); "
+            "the file is truncated or not UTF-8",
+        ) from error
+    return digest.hexdigest()
+
+
+def _raise_undecodable(
+    source_file: SourceFile,
+    chunk: bytes,
+    error: UnicodeDecodeError,
+    offset: int,
+    lines_before: int,
+    decoded_tail: str,
+) -> None:
+    good_prefix = chunk[: error.start].decode("utf-8", errors="replace")
+    line = lines_before + good_prefix.count("\n") + 1
+    line_start = (decoded_tail + good_prefix).rsplit("\n", 1)[-1]
+    bad_bytes = chunk[error.start : error.start + 4]
+    field = _csv_field_at(source_file, line_start) if source_file.reader == "csv" else None
+    row = line - 1 if source_file.reader == "csv" else line
+    raise InputFileError(
+        source_file.rel_path,
+        f"byte {offset + error.start} ({bad_bytes!r}, line {line}) is not valid UTF-8; "
+        "expected UTF-8 with or without a byte order mark. Convert the file, for example "
+        "`iconv -f latin1 -t utf-8`, and load it again",
+        row=row,
+        field=field,
+    ) from error
+
+
+def _csv_field_at(source_file: SourceFile, line_prefix: str) -> str | None:
+    """Name the CSV column that a partial line has reached, from the file's header."""
+    header = read_csv_header(source_file.disk_path) if source_file.disk_path else None
+    if not header:
+        return None
+    position = len(next(csv.reader([line_prefix]), [""])) - 1
+    return header[position] if 0 <= position < len(header) else None
+
+
+def read_csv_header(path: Path) -> list[str] | None:
+    """Read a CSV file's header row, or None when the file is empty."""
+    with path.open("rb") as handle:
+        raw = handle.read(1024 * 1024)
+    text = raw.decode("utf-8-sig", errors="replace")
+    rows = csv.reader(io.StringIO(text))
+    return next(rows, None)

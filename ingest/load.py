@@ -1,0 +1,321 @@
+"""Loading one source's landing files into its raw tables, with quarantine and a ledger.
+
+`load_source` is the entry point the Dagster assets call. A whole source loads in one
+transaction: a file that cannot be read raises `InputFileError` and nothing of the load stays.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from ingest.files import SourceFile, discover_files, hash_and_check_utf8
+from ingest.registry import SOURCES, TableSpec
+from ingest.stage import STAGE, drop_stage, stage_file
+from ingest.validate import (
+    FUTURE_TOLERANCE,
+    build_rules,
+    literal,
+    quote,
+    rule_case_sql,
+    rule_value_sql,
+)
+from ingest.warehouse import (
+    META_COLUMNS,
+    ensure_bookkeeping_tables,
+    ensure_raw_table,
+    ledger_hashes,
+    raw_columns,
+)
+from ml.errors import ConfigurationError, DataQualityError
+
+logger = logging.getLogger(__name__)
+
+CHECKED = "_ingest_checked"
+MAX_REASON_EXAMPLES = 5
+
+
+@dataclass
+class LoadReport:
+    """What one load did to one raw table.
+
+    Attributes:
+        table: Raw table name, without the `raw.` schema.
+        source_present: False when the source's landing subfolder is absent.
+        files_seen: Files matching the table's patterns.
+        files_loaded: New or changed files loaded now.
+        files_skipped: Files whose content hash is already in the ledger.
+        rows_in: Records read from the loaded files.
+        rows_loaded: Records written to the raw table.
+        rows_quarantined: Records written to `quarantine.rejected_rows`.
+        quarantine_reasons: Up to five distinct `field: reason` texts of quarantined rows.
+    """
+
+    table: str
+    source_present: bool = True
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_skipped: int = 0
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    quarantine_reasons: list[str] = field(default_factory=list)
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: str,
+    future_tolerance: timedelta = FUTURE_TOLERANCE,
+) -> list[LoadReport]:
+    """Load a source's new and changed landing files into its raw tables.
+
+    Args:
+        con: Open warehouse connection; it must not be inside a transaction.
+        landing_dir: The landing folder holding one subfolder per source.
+        source: Source name, a key of `ingest.registry.SOURCES` (also its subfolder).
+        future_tolerance: How far past the load time an event time stamp may lie before
+            its row is quarantined.
+
+    Returns:
+        One report per raw table of the source, in registry order.
+
+    Raises:
+        ConfigurationError: The source name is unknown.
+        InputFileError: A file cannot be read as its format; nothing of the load is written.
+        DataQualityError: The row accounting of a file does not add up; nothing is written.
+    """
+    if source not in SOURCES:
+        raise ConfigurationError(f"unknown source {source!r}; expected one of {sorted(SOURCES)}")
+    spec = SOURCES[source]
+    files = discover_files(landing_dir, spec)
+    if files is None:
+        logger.info("landing folder %s has no %s/ subfolder; nothing to load", landing_dir, source)
+        return [LoadReport(table.table, source_present=False) for table in spec.tables]
+
+    loaded_at = datetime.now(UTC)
+    con.execute("begin transaction")
+    try:
+        ensure_bookkeeping_tables(con)
+        reports = [
+            _load_table(con, table, files[table.table], loaded_at, future_tolerance)
+            for table in spec.tables
+        ]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        drop_stage(con)
+    for report in reports:
+        logger.info("loaded %s", report)
+    return reports
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: TableSpec,
+    files: list[SourceFile],
+    loaded_at: datetime,
+    future_tolerance: timedelta,
+) -> LoadReport:
+    report = LoadReport(table.table, files_seen=len(files))
+    known = ledger_hashes(con, table.table)
+    pending: dict[str, str] = {}
+    for source_file in files:
+        content_hash = hash_and_check_utf8(source_file)
+        if content_hash in known or content_hash in pending.values():
+            report.files_skipped += 1
+            continue
+        pending[source_file.rel_path] = content_hash
+    if not pending:
+        return report
+
+    drop_stage(con)
+    columns: list[str] = []
+    for source_file in files:
+        if source_file.rel_path in pending:
+            columns += [c for c in stage_file(con, source_file, table.schema) if c not in columns]
+    is_csv = table.files[0].reader == "csv"
+    meta = list(META_COLUMNS) if is_csv else [*META_COLUMNS, "_record"]
+    ensure_raw_table(con, table.table, [*columns, *meta])
+
+    _forget_files(con, table.table, list(pending))
+    rules = _check_rows(con, table, columns, future_tolerance)
+    _write_rows(con, table.table, columns, meta, rules, loaded_at)
+    _record_ledger(con, table.table, pending, loaded_at, report)
+    report.files_loaded = len(pending)
+    report.quarantine_reasons = _first_reasons(con, table.table, list(pending))
+    return report
+
+
+def _forget_files(con: duckdb.DuckDBPyConnection, table: str, paths: list[str]) -> None:
+    """Delete what earlier loads of these files wrote, so a changed file replaces its rows."""
+    con.execute(f"delete from raw.{quote(table)} where _file in (select unnest(?))", [paths])
+    con.execute(
+        "delete from quarantine.rejected_rows where table_name = ? and _file in (select unnest(?))",
+        [table, paths],
+    )
+    con.execute(
+        "delete from raw.load_ledger where table_name = ? and _file in (select unnest(?))",
+        [table, paths],
+    )
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, table: TableSpec, columns: list[str], tolerance: timedelta
+) -> list[tuple[str, str]]:
+    """Number each staged row's first broken rule, duplicates included, into the checked table.
+
+    Returns:
+        (field, reason) per rule number, 1-based; duplicates use the last number.
+    """
+    staged = set(columns) | {"_problem"} if "_problem" in _stage_columns(con) else set(columns)
+    rules = build_rules(table.schema, staged, tolerance)
+    key = [quote(name) for name in table.schema.key]
+    duplicate_rule = len(rules) + 1
+    con.execute(
+        f"create or replace temp table {CHECKED} as "
+        f"select *, {rule_case_sql(rules)} as _rule, "
+        f"{rule_value_sql(rules, '_rule')} as _rule_value, "
+        "cast(null as varchar) as _duplicate_of "
+        f"from {STAGE}"
+    )
+    if key:
+        _mark_duplicates(con, table.table, key, duplicate_rule)
+    return [
+        *((rule.field, rule.reason) for rule in rules),
+        (", ".join(table.schema.key), "duplicate key"),
+    ]
+
+
+def _stage_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute(f"select column_name from (describe {STAGE})").fetchall()}
+
+
+def _mark_duplicates(
+    con: duckdb.DuckDBPyConnection, table: str, key: list[str], duplicate_rule: int
+) -> None:
+    """Reject the second and later rows of a key, and rows whose key another file loaded."""
+    key_list = ", ".join(key)
+    key_text = "concat_ws('|', " + ", ".join(f"c.{k}" for k in key) + ")"
+    all_present = " and ".join(f"c.{k} is not null" for k in key)
+    con.execute(
+        f"""
+        update {CHECKED} as c set
+            _rule = {duplicate_rule},
+            _rule_value = {key_text},
+            _duplicate_of = first.first_seen
+        from (
+            select _file, _row_number,
+                first_value(_file || ' row ' || _row_number) over keys as first_seen,
+                row_number() over keys as key_rank
+            from {CHECKED}
+            where _rule is null and {" and ".join(f"{k} is not null" for k in key)}
+            window keys as (partition by {key_list} order by _file, _row_number)
+        ) as first
+        where c._file = first._file and c._row_number = first._row_number
+            and first.key_rank > 1 and {all_present}
+        """
+    )
+    join = " and ".join(f"r.{k} = c.{k}" for k in key)
+    con.execute(
+        f"""
+        update {CHECKED} as c set
+            _rule = {duplicate_rule},
+            _rule_value = {key_text},
+            _duplicate_of = r._file || ' row ' || r._row_number
+        from raw.{quote(table)} as r
+        where c._rule is null and {join}
+        """
+    )
+
+
+def _write_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    meta: list[str],
+    rules: list[tuple[str, str]],
+    loaded_at: datetime,
+) -> None:
+    selected = ", ".join(quote(name) for name in [*columns, *meta] if name != "_loaded_at")
+    con.execute(
+        f"insert into raw.{quote(table)} by name "
+        f"select {selected}, ?::timestamptz as _loaded_at from {CHECKED} where _rule is null",
+        [loaded_at],
+    )
+    fields = " ".join(f"when {n} then {literal(f)}" for n, (f, _) in enumerate(rules, 1))
+    reasons = " ".join(f"when {n} then {literal(r)}" for n, (_, r) in enumerate(rules, 1))
+    con.execute(
+        f"""
+        insert into quarantine.rejected_rows
+        select ?, _file, _row_number, case _rule {fields} end, _rule_value,
+            case _rule {reasons} end
+                || coalesce(', first seen in ' || _duplicate_of, ''),
+            _record, _record_hash, ?::timestamptz
+        from {CHECKED} where _rule is not null
+        """,
+        [table, loaded_at],
+    )
+
+
+def _record_ledger(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    pending: dict[str, str],
+    loaded_at: datetime,
+    report: LoadReport,
+) -> None:
+    """Count each file's rows where they landed, check the accounting and write the ledger.
+
+    Raises:
+        DataQualityError: rows_in differs from rows_loaded + rows_quarantined for a file.
+    """
+    counts = con.execute(
+        f"""
+        select f._file,
+            (select count(*) from {STAGE} as s where s._file = f._file),
+            (select count(*) from raw.{quote(table)} as r where r._file = f._file),
+            (select count(*) from quarantine.rejected_rows as q
+                where q.table_name = ? and q._file = f._file)
+        from (select unnest(?) as _file) as f
+        """,
+        [table, list(pending)],
+    ).fetchall()
+    for path, rows_in, rows_loaded, rows_quarantined in counts:
+        if rows_in != rows_loaded + rows_quarantined:
+            raise DataQualityError(
+                f"{path}: rows_in {rows_in} != rows_loaded {rows_loaded} + rows_quarantined "
+                f"{rows_quarantined} for raw.{table}; the load was rolled back"
+            )
+        con.execute(
+            "insert into raw.load_ledger values (?, ?, ?, ?, ?, ?, ?)",
+            [table, path, pending[path], rows_in, rows_loaded, rows_quarantined, loaded_at],
+        )
+        report.rows_in += rows_in
+        report.rows_loaded += rows_loaded
+        report.rows_quarantined += rows_quarantined
+
+
+def _first_reasons(con: duckdb.DuckDBPyConnection, table: str, paths: list[str]) -> list[str]:
+    rows = con.execute(
+        """
+        select field || ': ' || split_part(reason, ', first seen', 1) as reason, min(_file)
+        from quarantine.rejected_rows
+        where table_name = ? and _file in (select unnest(?))
+        group by 1 order by 2, 1 limit ?
+        """,
+        [table, paths, MAX_REASON_EXAMPLES],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def raw_tables() -> dict[str, list[str]]:
+    """Return each source's raw table names, in registry order."""
+    return {name: [table.table for table in spec.tables] for name, spec in SOURCES.items()}
+
+
+__all__ = ["LoadReport", "load_source", "raw_columns", "raw_tables"]
