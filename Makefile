@@ -30,7 +30,7 @@ demo: install
 	$(BIN)/python -m simulator --members $(DEMO_MEMBERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	CRM_LANDING_DIR=$(DEMO_DIR)/landing $(BIN)/dagster job execute \
 		-m orchestration.definitions -j demo_job
-	$(BIN)/python -m orchestration.summary
+	$(BIN)/python -m ml.summary
 
 test: install
 	$(BIN)/pytest

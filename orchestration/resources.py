@@ -1,8 +1,10 @@
 """Resources shared by the assets: the warehouse file and the landing folder.
 
-Both default to paths inside the repository, so a fresh clone runs without settings.
+Both default to paths inside the repository, so a fresh clone runs without settings. The
+environment variables are read when a step runs, not when the definitions load.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,28 +15,45 @@ from dagster import ConfigurableResource
 from ml.io import connect
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DUCKDB_PATH = str(REPO_ROOT / "data" / "warehouse.duckdb")
-DEFAULT_LANDING_DIR = str(REPO_ROOT / "data" / "simulated" / "landing")
+DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "warehouse.duckdb"
+DEFAULT_LANDING_DIR = REPO_ROOT / "data" / "simulated" / "landing"
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB warehouse file. Open a connection per step and close it before returning."""
+    """The DuckDB warehouse file.
 
-    database_path: str = DEFAULT_DUCKDB_PATH
+    Attributes:
+        database_path: Path of the DuckDB file. Unset, it is `CRM_DUCKDB_PATH` or
+            `data/warehouse.duckdb` in the repository.
+    """
+
+    database_path: str | None = None
+
+    @property
+    def path(self) -> Path:
+        """The warehouse file's path, resolved from the setting, the environment or the default."""
+        configured = self.database_path or os.environ.get("CRM_DUCKDB_PATH")
+        return Path(configured) if configured else DEFAULT_DUCKDB_PATH
 
     @contextmanager
     def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the warehouse and close it when the block ends."""
-        with connect(self.database_path, read_only=read_only) as con:
+        """Open the warehouse and close it when the block ends. Never hold it across steps."""
+        with connect(self.path, read_only=read_only) as con:
             yield con
 
 
 class LandingResource(ConfigurableResource):
-    """The folder of raw export files, one subfolder per source (see docs/sources.md)."""
+    """The folder of raw export files, one subfolder per source (see docs/sources.md).
 
-    landing_dir: str = DEFAULT_LANDING_DIR
+    Attributes:
+        landing_dir: Path of the landing folder. Unset, it is `CRM_LANDING_DIR` or
+            `data/simulated/landing` in the repository (where `make demo` writes).
+    """
+
+    landing_dir: str | None = None
 
     @property
     def path(self) -> Path:
-        """The landing folder as a path."""
-        return Path(self.landing_dir)
+        """The landing folder's path, resolved from the setting, the environment or the default."""
+        configured = self.landing_dir or os.environ.get("CRM_LANDING_DIR")
+        return Path(configured) if configured else DEFAULT_LANDING_DIR

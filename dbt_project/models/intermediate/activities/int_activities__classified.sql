@@ -1,0 +1,59 @@
+-- Looks each activity up in the event taxonomy and gives web sessions their channel from
+-- UTM medium first, then the referrer, in the order analytics tools apply them.
+with
+
+activities as (
+
+    select * from {{ ref('int_activities__unioned') }}
+
+),
+
+taxonomy as (
+
+    select * from {{ ref('event_taxonomy') }}
+
+),
+
+referrer_domains as (
+
+    select * from {{ ref('referrer_domains') }}
+
+),
+
+classified as (
+
+    select
+        activities.activity_id,
+        activities.source,
+        activities.record_id,
+        activities.raw_event,
+        activities.program,
+        activities.occurred_at,
+        taxonomy.activity_type,
+        taxonomy.category,
+        taxonomy.is_touch,
+        taxonomy.is_qualified_influence,
+        case
+            when taxonomy.channel is not null then taxonomy.channel
+            when activities.utm_medium in ('email', 'newsletter') then 'newsletter'
+            when activities.utm_medium in ('cpc', 'ppc', 'paid', 'paid_search') then 'paid_search'
+            when activities.utm_medium in ('social', 'paid_social') then 'social'
+            when activities.utm_medium = 'community' then 'community_referral'
+            when activities.utm_medium is not null then 'referral'
+            when referrer_domains.medium = 'search' then 'organic_search'
+            when referrer_domains.medium = 'social' then 'social'
+            when referrer_domains.medium = 'email' then 'newsletter'
+            when activities.referrer_domain is null then 'direct'
+            else 'referral'
+        end as channel
+    from activities
+    left join taxonomy
+        on
+            activities.source = taxonomy.source
+            and activities.raw_event = taxonomy.raw_event
+    left join referrer_domains
+        on activities.referrer_domain = referrer_domains.domain
+
+)
+
+select * from classified

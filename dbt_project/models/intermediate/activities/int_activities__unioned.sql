@@ -1,0 +1,164 @@
+-- One row per activity in any source, keyed to the identity record that performed it and to
+-- its raw event name in the event taxonomy.
+with
+
+slack_messages as (
+
+    select * from {{ ref('stg_slack__messages') }}
+
+),
+
+discourse_posts as (
+
+    select * from {{ ref('stg_discourse__posts') }}
+
+),
+
+discourse_users as (
+
+    select * from {{ ref('stg_discourse__users') }}
+
+),
+
+github_events as (
+
+    select * from {{ ref('stg_github__events') }}
+
+),
+
+attendance as (
+
+    select * from {{ ref('stg_events__attendance') }}
+
+),
+
+web_sessions as (
+
+    select * from {{ ref('stg_web__sessions') }}
+
+),
+
+signups as (
+
+    select * from {{ ref('stg_product__signups') }}
+
+),
+
+slack_activities as (
+
+    select
+        'slack:' || message_id as activity_id,
+        'slack' as source,
+        'slack:' || user_id as record_id,
+        case
+            when message_subtype = 'channel_join' then 'channel_join'
+            when is_thread_reply then 'thread_reply'
+            else 'message'
+        end as raw_event,
+        channel_name as program,
+        sent_at as occurred_at,
+        cast(null as varchar) as utm_medium,
+        cast(null as varchar) as referrer_domain
+    from slack_messages
+    where message_subtype in ('message', 'channel_join', 'thread_broadcast')
+
+),
+
+discourse_activities as (
+
+    select
+        'discourse:' || discourse_posts.post_id as activity_id,
+        'discourse' as source,
+        'discourse:' || discourse_users.user_id as record_id,
+        case when discourse_posts.is_topic_start then 'topic_created' else 'post_replied' end
+            as raw_event,
+        discourse_posts.category_id as program,
+        discourse_posts.created_at as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from discourse_posts
+    left join discourse_users
+        on discourse_posts.handle = discourse_users.handle
+
+),
+
+github_activities as (
+
+    select
+        'github:' || event_id as activity_id,
+        'github' as source,
+        'github:' || sender_id as record_id,
+        event_name as raw_event,
+        repository_full_name as program,
+        occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from github_events
+
+),
+
+event_activities as (
+
+    select
+        'events:' || registration_id as activity_id,
+        'events' as source,
+        'events:' || registration_id as record_id,
+        case
+            when has_attended then event_type || '_attended'
+            else 'registered_not_attended'
+        end as raw_event,
+        coalesce(program, event_name) as program,
+        coalesce(attended_at, registered_at) as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from attendance
+
+),
+
+web_activities as (
+
+    select
+        'web:' || session_id as activity_id,
+        'web' as source,
+        'web:' || anonymous_id as record_id,
+        case when viewed_pricing then 'pricing_session' else 'session' end as raw_event,
+        utm_campaign as program,
+        started_at as occurred_at,
+        utm_medium,
+        referrer_domain
+    from web_sessions
+
+),
+
+signup_activities as (
+
+    select
+        'product:' || signup_id as activity_id,
+        'product' as source,
+        'product:' || signup_id as record_id,
+        plan as raw_event,
+        utm_source as program,
+        signed_up_at as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from signups
+
+),
+
+final as (
+
+    select * from slack_activities
+    union all
+    select * from discourse_activities
+    union all
+    select * from github_activities
+    union all
+    select * from event_activities
+    union all
+    select * from web_activities
+    union all
+    select * from signup_activities
+
+)
+
+select * from final

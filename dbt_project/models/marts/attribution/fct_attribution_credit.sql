@@ -1,0 +1,36 @@
+with
+
+credits as (
+
+    select * from {{ ref('stg_attribution__credits') }}
+
+),
+
+conversions as (
+
+    select * from {{ ref('fct_conversions') }}
+
+),
+
+final as (
+
+    select
+        cast(credits.attribution_model as varchar) as attribution_model,
+        cast(credits.conversion_id as varchar) as conversion_id,
+        cast(credits.conversion_type as varchar) as conversion_type,
+        cast(credits.journey_id as varchar) as journey_id,
+        cast(credits.touch_id as varchar) as touch_id,
+        cast(credits.channel as varchar) as channel,
+        cast(credits.program as varchar) as program,
+        cast(credits.person_id as varchar) as person_id,
+        cast(credits.credit_share as double) as credit_share,
+        cast(credits.revenue_credit as double) as revenue_credit,
+        cast(conversions.currency as varchar) as currency,
+        cast(conversions.converted_at as timestamptz) as converted_at
+    from credits
+    inner join conversions
+        on credits.conversion_id = conversions.conversion_id
+
+)
+
+select * from final

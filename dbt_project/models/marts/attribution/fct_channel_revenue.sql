@@ -1,0 +1,53 @@
+-- Revenue credited to each channel by each model, with the bootstrap interval where the
+-- attribution assets computed one.
+with
+
+credits as (
+
+    select * from {{ ref('fct_attribution_credit') }}
+
+),
+
+intervals as (
+
+    select * from {{ ref('stg_attribution__channel_intervals') }}
+
+),
+
+by_channel as (
+
+    select
+        attribution_model,
+        conversion_type,
+        currency,
+        channel,
+        count(distinct conversion_id) as conversions_credited,
+        sum(credit_share) as credited_conversions,
+        sum(revenue_credit) as revenue_credit
+    from credits
+    group by attribution_model, conversion_type, currency, channel
+
+),
+
+final as (
+
+    select
+        cast(by_channel.attribution_model as varchar) as attribution_model,
+        cast(by_channel.conversion_type as varchar) as conversion_type,
+        cast(by_channel.currency as varchar) as currency,
+        cast(by_channel.channel as varchar) as channel,
+        cast(by_channel.conversions_credited as bigint) as conversions_credited,
+        cast(by_channel.credited_conversions as double) as credited_conversions,
+        cast(by_channel.revenue_credit as double) as revenue_credit,
+        cast(intervals.revenue_credit_lower as double) as revenue_credit_lower,
+        cast(intervals.revenue_credit_upper as double) as revenue_credit_upper
+    from by_channel
+    left join intervals
+        on
+            by_channel.attribution_model = intervals.attribution_model
+            and by_channel.conversion_type = intervals.conversion_type
+            and by_channel.channel = intervals.channel
+
+)
+
+select * from final

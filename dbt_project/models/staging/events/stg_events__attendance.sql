@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    select * from {{ source('events', 'attendance') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        registration_id,
+        event_id,
+
+        ---------- properties
+        event_name,
+        lower(event_type) as event_type,
+        nullif(trim(program), '') as program,
+        lower(nullif(trim(email), '')) as email,
+        nullif(trim(full_name), '') as full_name,
+        nullif(trim(company), '') as company_name,
+        lower(attended) = 'true' as has_attended,
+
+        ---------- timestamps
+        {{ parse_timestamp_utc('registered_at') }} as registered_at,
+        {{ parse_timestamp_utc('attended_at') }} as attended_at
+
+    from source
+
+)
+
+select * from renamed

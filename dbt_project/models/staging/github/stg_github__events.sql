@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    select * from {{ source('github', 'events') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        coalesce(nullif(delivery_id, ''), _file || ':' || _row_number) as event_id,
+        sender_id,
+        nullif(trim(sender_login), '') as sender_login,
+
+        ---------- properties
+        event as event_name,
+        nullif(action, '') as event_action,
+        repository_full_name,
+        nullif(number, '') as item_number,
+
+        ---------- timestamps
+        coalesce(
+            {{ parse_timestamp_utc('delivered_at') }},
+            {{ parse_timestamp_utc('created_at') }}
+        ) as occurred_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'companies') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as company_id,
+
+        ---------- properties
+        nullif(trim(property_name), '') as company_name,
+        regexp_replace(lower(nullif(trim(property_domain), '')), '^www\.', '') as company_domain,
+        nullif(trim(property_industry), '') as industry,
+        nullif(trim(property_country), '') as country,
+        try_cast(property_numberofemployees as integer) as employee_count,
+
+        ---------- timestamps
+        {{ parse_timestamp_utc('property_createdate') }} as created_at
+
+    from source
+    where coalesce(lower(is_deleted), 'false') != 'true'
+
+)
+
+select * from renamed

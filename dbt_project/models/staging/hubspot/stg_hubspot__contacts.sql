@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'contacts') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as contact_id,
+
+        ---------- identity
+        lower(nullif(trim(property_email), '')) as email,
+        nullif(trim(property_firstname), '') as first_name,
+        nullif(trim(property_lastname), '') as last_name,
+        nullif(trim(property_company), '') as company_name,
+        nullif(trim(property_jobtitle), '') as job_title,
+
+        ---------- timestamps
+        {{ parse_timestamp_utc('property_createdate') }} as created_at
+
+    from source
+    where coalesce(lower(_fivetran_deleted), 'false') != 'true'
+
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'deal_companies') }}
+
+),
+
+renamed as (
+
+    select
+        deal_id,
+        company_id
+
+    from source
+
+)
+
+select * from renamed

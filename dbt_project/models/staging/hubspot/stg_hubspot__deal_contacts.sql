@@ -1,0 +1,19 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'deal_contacts') }}
+
+),
+
+renamed as (
+
+    select
+        deal_id,
+        contact_id
+
+    from source
+
+)
+
+select * from renamed

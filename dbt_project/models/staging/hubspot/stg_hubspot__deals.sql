@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'deals') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        deal_id,
+
+        ---------- properties
+        property_dealname as deal_name,
+        coalesce(lower(nullif(property_dealtype, '')), 'newbusiness') as deal_type,
+        lower(deal_pipeline_stage_id) as deal_stage,
+        lower(deal_pipeline_stage_id) = 'closedwon' as is_won,
+        lower(deal_pipeline_stage_id) in ('closedwon', 'closedlost') as is_closed,
+
+        ---------- amounts
+        cast(nullif(property_amount, '') as decimal(18, 2)) as amount,
+        upper(coalesce(nullif(property_deal_currency_code, ''), 'USD')) as currency,
+
+        ---------- timestamps
+        {{ parse_timestamp_utc('property_createdate') }} as created_at,
+        {{ parse_timestamp_utc('property_closedate') }} as closed_at
+
+    from source
+    where coalesce(lower(is_deleted), 'false') != 'true'
+
+)
+
+select * from renamed

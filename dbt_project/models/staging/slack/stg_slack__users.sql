@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('slack', 'users') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as user_id,
+
+        ---------- identity
+        nullif(trim(name), '') as handle,
+        nullif(trim(real_name), '') as full_name,
+        nullif(trim(display_name), '') as display_name,
+        lower(nullif(trim(email), '')) as email,
+        nullif(trim(title), '') as job_title,
+
+        ---------- flags
+        coalesce(lower(is_bot) = 'true', false) as is_bot,
+        coalesce(lower(deleted) = 'true', false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

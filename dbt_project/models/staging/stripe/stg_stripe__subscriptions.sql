@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('stripe', 'subscriptions') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as subscription_id,
+        customer_id,
+
+        ---------- properties
+        lower(status) as subscription_status,
+
+        ---------- timestamps
+        {{ parse_timestamp_utc('start_date') }} as started_at,
+        {{ parse_timestamp_utc('canceled_at') }} as canceled_at,
+        {{ parse_timestamp_utc('ended_at') }} as ended_at
+
+    from source
+
+)
+
+select * from renamed

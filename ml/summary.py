@@ -1,0 +1,98 @@
+"""Print a short summary of a built warehouse: people, revenue by channel, forecast.
+
+Run as `python -m ml.summary [WAREHOUSE]`; `make demo` calls it after the main job.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+from ml.io import connect, table_exists
+
+DEFAULT_WAREHOUSE = Path(__file__).resolve().parents[1] / "data" / "warehouse.duckdb"
+SUMMARY_MODELS = ("last_touch", "counterfactual")
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _people_section(con: duckdb.DuckDBPyConnection) -> list[str]:
+    records = _count(con, "select count(*) from identity.person_clusters")
+    people = _count(con, "select count(*) from marts.dim_members")
+    accounts = _count(con, "select count(*) from marts.dim_accounts")
+    quarantined = (
+        _count(con, "select count(*) from quarantine.rejected_rows")
+        if table_exists(con, "quarantine", "rejected_rows")
+        else 0
+    )
+    return [
+        f"Identity: {records} source records resolved to {people} people in {accounts} accounts.",
+        f"Quarantine: {quarantined} rejected rows (see quarantine.rejected_rows).",
+    ]
+
+
+def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
+    lines = ["", "Closed-won revenue by channel (fct_channel_revenue):"]
+    frame = con.execute(
+        """
+        select channel, attribution_model, currency, round(revenue_credit, 0) as revenue
+        from marts.fct_channel_revenue
+        where conversion_type = 'closed_won' and attribution_model in ?
+        """,
+        [list(SUMMARY_MODELS)],
+    ).df()
+    if frame.empty:
+        return [*lines, "  no closed-won conversions"]
+    table = frame.pivot_table(
+        index=["currency", "channel"], columns="attribution_model", values="revenue", aggfunc="sum"
+    ).fillna(0)
+    table = table.sort_values(table.columns[-1], ascending=False)
+    return lines + ["  " + line for line in table.to_string().splitlines()]
+
+
+def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
+    frame = con.execute(
+        """
+        select revenue_stage, forecast_method,
+            round(sum(forecast_amount), 0) as forecast,
+            round(sum(forecast_lower), 0) as lower,
+            round(sum(forecast_upper), 0) as upper
+        from marts.fct_revenue_forecast
+        group by revenue_stage, forecast_method
+        order by revenue_stage, forecast_method
+        """
+    ).df()
+    lines = ["", "Next-quarter revenue forecast (fct_revenue_forecast, sum of 3 months):"]
+    if frame.empty:
+        return [*lines, "  no revenue history to forecast from"]
+    return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
+
+
+def summarize_warehouse(database_path: Path) -> str:
+    """Return the summary text of the warehouse at `database_path`."""
+    with connect(database_path, read_only=True) as con:
+        lines = _people_section(con) + _channel_section(con) + _forecast_section(con)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Print the summary of the warehouse named on the command line or in CRM_DUCKDB_PATH."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "warehouse",
+        nargs="?",
+        type=Path,
+        default=Path(os.environ.get("CRM_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+        help="DuckDB warehouse file (default: CRM_DUCKDB_PATH or data/warehouse.duckdb)",
+    )
+    args = parser.parse_args()
+    sys.stdout.write(summarize_warehouse(args.warehouse) + "\n")
+
+
+if __name__ == "__main__":
+    main()

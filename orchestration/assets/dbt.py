@@ -1,0 +1,28 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, with their tests."""
+
+import os
+import sys
+from pathlib import Path
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import WarehouseResource
+from orchestration.translator import SchemaTranslator
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+# The dbt command installed beside this interpreter, so the virtual environment need not be on
+# PATH (the Makefile calls .venv/bin/dagster directly).
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=SchemaTranslator())
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Build the selected dbt seeds, models and tests against the warehouse file."""
+    # profiles.yml reads the path from this variable; dbt runs as a child process.
+    os.environ["CRM_DUCKDB_PATH"] = str(warehouse.path.resolve())
+    yield from dbt.cli(["build"], context=context).stream()

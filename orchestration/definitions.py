@@ -1,0 +1,31 @@
+"""The one Definitions object: assets, checks, jobs, schedules, sensors and resources."""
+
+from dagster import Definitions, multiprocess_executor
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.attribution import attribution_credits
+from orchestration.assets.dbt import DBT_EXECUTABLE, dbt_models, dbt_project
+from orchestration.assets.forecasting import revenue_forecast
+from orchestration.assets.identity import identity_resolution
+from orchestration.assets.raw import raw_assets
+from orchestration.checks.expectations import expectation_checks
+from orchestration.checks.reconciliation import credits_sum_to_revenue
+from orchestration.jobs import demo_job, raw_load_job
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.schedules import daily_refresh_schedule
+from orchestration.sensors import landing_file_sensor
+
+defs = Definitions(
+    assets=[*raw_assets, dbt_models, identity_resolution, attribution_credits, revenue_forecast],
+    asset_checks=[*expectation_checks, credits_sum_to_revenue],
+    jobs=[demo_job, raw_load_job],
+    schedules=[daily_refresh_schedule],
+    sensors=[landing_file_sensor],
+    resources={
+        "warehouse": WarehouseResource(),
+        "landing": LandingResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+    },
+    # DuckDB allows one writer per file, so steps run one at a time.
+    executor=multiprocess_executor.configured({"max_concurrent": 1}),
+)
