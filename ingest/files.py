@@ -98,7 +98,7 @@ def discover_files(landing_dir: Path, source: SourceSpec) -> dict[str, list[Sour
     if not folder.is_dir():
         return None
     found: dict[str, list[SourceFile]] = {table.table: [] for table in source.tables}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in _visible_files(folder):
         inner = path.relative_to(folder).as_posix()
         rel_path = path.relative_to(landing_dir).as_posix()
         if source.zip_exports and path.suffix.lower() == ".zip":
@@ -111,6 +111,37 @@ def discover_files(landing_dir: Path, source: SourceSpec) -> dict[str, list[Sour
             table, file_pattern = match
             found[table.table].append(SourceFile(rel_path, file_pattern.reader, disk_path=path))
     return found
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    """List files under a folder in path order, leaving out hidden files and folders."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def snapshot_landing(landing_dir: Path, folders: list[str]) -> dict[str, list[int]]:
+    """Return `[modification time in ns, size in bytes]` per visible file of the given folders.
+
+    Args:
+        landing_dir: The landing folder.
+        folders: Source subfolders to scan; absent ones are skipped.
+
+    Returns:
+        Path relative to the landing folder to its modification time and size.
+    """
+    snapshot: dict[str, list[int]] = {}
+    for name in folders:
+        folder = landing_dir / name
+        if not folder.is_dir():
+            continue
+        for path in _visible_files(folder):
+            stat = path.stat()
+            snapshot[path.relative_to(landing_dir).as_posix()] = [stat.st_mtime_ns, stat.st_size]
+    return snapshot
 
 
 def _discover_zip(source: SourceSpec, archive: Path, rel_path: str) -> dict[str, list[SourceFile]]:

@@ -90,7 +90,7 @@ def _stage_csv(
     pairs = ", ".join(f"{literal(name)}, {quote(name)}" for name in header)
     con.execute(
         f"create or replace temp table {FILE_STAGE} as select *, "
-        f"rowid + 1 as _row_number, "
+        "row_number() over (order by rowid) as _row_number, "
         f"sha256(to_json([{values}])) as _record_hash, "
         f"to_json(json_object({pairs})) as _record, "
         f"{literal(source_file.rel_path)} as _file "
