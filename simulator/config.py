@@ -1,0 +1,126 @@
+"""Simulation settings and the planted mechanics shared by every step of the simulator."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+DEFAULT_START = dt.date(2024, 7, 1)
+DEFAULT_END = dt.date(2026, 6, 30)
+
+# Members are generated in chunks of this many, each from its own seeded random stream, so
+# output depends only on (members, seed, start, end) and memory stays flat as members grow.
+CHUNK_MEMBERS = 20_000
+
+# Every touch channel, in the order used for arrays. Names follow the canonical channel
+# rules in docs/simulator.md and the project overview.
+CHANNELS: tuple[str, ...] = (
+    "community_chat",
+    "community_forum",
+    "github",
+    "event",
+    "webinar",
+    "community_referral",
+    "newsletter",
+    "paid_search",
+    "social",
+    "organic_search",
+    "direct",
+    "referral",
+    "product_signup",
+)
+COMMUNITY_CHANNELS = frozenset(
+    {"community_chat", "community_forum", "github", "event", "webinar", "community_referral"}
+)
+WEB_CHANNELS: tuple[str, ...] = (
+    "community_referral",
+    "newsletter",
+    "paid_search",
+    "social",
+    "organic_search",
+    "direct",
+    "referral",
+)
+
+
+@dataclass(frozen=True)
+class ChannelMechanics:
+    """Planted behaviour of one touch channel.
+
+    Attributes:
+        touch_rate: mean touches per participating person over two years at latent intent 0.
+        intent_slope: log-rate change per unit of person intent (confounding: intent also
+            drives buying).
+        effect: additive change in the weekly log-odds of opportunity creation when the
+            account's exposure to the channel is saturated (1.0). Zero means no causal effect.
+        saturation: decayed touch count at which exposure reaches 1 - 1/e.
+    """
+
+    touch_rate: float
+    intent_slope: float
+    effect: float
+    saturation: float
+
+
+MECHANICS: dict[str, ChannelMechanics] = {
+    "community_chat": ChannelMechanics(18.0, 0.6, 0.0, 3.0),
+    "community_forum": ChannelMechanics(5.0, 0.5, 0.35, 1.5),
+    "github": ChannelMechanics(4.0, 0.4, 0.25, 1.5),
+    "event": ChannelMechanics(0.9, 0.5, 1.2, 0.6),
+    "webinar": ChannelMechanics(1.4, 0.6, 0.9, 0.6),
+    "community_referral": ChannelMechanics(1.2, 0.4, 0.6, 0.8),
+    "newsletter": ChannelMechanics(3.0, 0.3, 0.25, 1.5),
+    "paid_search": ChannelMechanics(1.2, 0.5, 0.45, 0.8),
+    "social": ChannelMechanics(1.5, 0.4, 0.0, 1.0),
+    "organic_search": ChannelMechanics(2.5, 0.4, 0.15, 1.2),
+    "direct": ChannelMechanics(3.0, 0.6, 0.0, 1.5),
+    "referral": ChannelMechanics(1.0, 0.3, 0.0, 1.0),
+    "product_signup": ChannelMechanics(0.35, 0.8, 1.4, 0.5),
+}
+
+# Relative activity by calendar month (January first): low in August and December, high in
+# the first and fourth quarters. Touches and the opportunity base rate both follow it.
+MONTH_SEASONALITY: tuple[float, ...] = (
+    1.15,
+    1.1,
+    1.1,
+    1.0,
+    1.0,
+    0.9,
+    0.8,
+    0.7,
+    1.05,
+    1.15,
+    1.1,
+    0.75,
+)
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Arguments of one simulator run; output files depend on nothing else.
+
+    Attributes:
+        members: number of people (community members and buyers) to generate.
+        seed: seed of every random draw.
+        start: first day of simulated activity.
+        end: last day of simulated activity (inclusive).
+    """
+
+    members: int
+    seed: int
+    start: dt.date = DEFAULT_START
+    end: dt.date = DEFAULT_END
+
+    @property
+    def days(self) -> int:
+        """Number of simulated days, both ends included."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def weeks(self) -> int:
+        """Number of simulated weeks; the last one may be partial."""
+        return (self.days + 6) // 7
+
+    @property
+    def synced_at(self) -> str:
+        """Fixed connector sync time stamp: the day after the end, so output never uses today."""
+        return f"{self.end + dt.timedelta(days=1)} 06:00:00"
