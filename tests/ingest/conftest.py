@@ -43,3 +43,20 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
     row = con.execute(sql, params or []).fetchone()
     assert row is not None
     return row[0]
+
+
+def assert_accounting(con: duckdb.DuckDBPyConnection) -> None:
+    """Check every ledger row against the rows that are really in raw and quarantine."""
+    ledger = con.execute(
+        "select table_name, _file, rows_in, rows_loaded, rows_quarantined from raw.load_ledger"
+    ).fetchall()
+    for table, path, rows_in, rows_loaded, rows_quarantined in ledger:
+        assert rows_in == rows_loaded + rows_quarantined, path
+        in_raw = scalar(con, f'select count(*) from raw."{table}" where _file = ?', [path])
+        in_quarantine = scalar(
+            con,
+            "select count(*) from quarantine.rejected_rows where table_name = ? and _file = ?",
+            [table, path],
+        )
+        assert in_raw == rows_loaded, path
+        assert in_quarantine == rows_quarantined, path
