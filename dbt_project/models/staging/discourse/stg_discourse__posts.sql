@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('discourse', 'posts') }}
+    select * from {{ source_or_empty('discourse', 'posts') }}
 
 ),
 

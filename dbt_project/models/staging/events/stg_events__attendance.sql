@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('events', 'attendance') }}
+    select * from {{ source_or_empty('events', 'attendance') }}
 
 ),
 

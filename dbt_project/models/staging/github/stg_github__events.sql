@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('github', 'events') }}
+    select * from {{ source_or_empty('github', 'events') }}
 
 ),
 

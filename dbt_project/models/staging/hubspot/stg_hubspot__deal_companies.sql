@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('hubspot', 'deal_companies') }}
+    select * from {{ source_or_empty('hubspot', 'deal_companies') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('olist', 'closed_deals') }}
+    select * from {{ source_or_empty('olist', 'closed_deals') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('olist', 'leads') }}
+    select * from {{ source_or_empty('olist', 'leads') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('product', 'signups') }}
+    select * from {{ source_or_empty('product', 'signups') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('slack', 'users') }}
+    select * from {{ source_or_empty('slack', 'users') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('stripe', 'invoices') }}
+    select * from {{ source_or_empty('stripe', 'invoices') }}
 
 ),
 

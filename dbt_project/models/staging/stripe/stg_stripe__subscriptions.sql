@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('stripe', 'subscriptions') }}
+    select * from {{ source_or_empty('stripe', 'subscriptions') }}
 
 ),
 

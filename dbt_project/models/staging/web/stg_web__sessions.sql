@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('web', 'sessions') }}
+    select * from {{ source_or_empty('web', 'sessions') }}
 
 ),
 
