@@ -1,0 +1,84 @@
+"""Shared fixtures: a seeded simulated world and one full pipeline run over it.
+
+The run is real: the simulator writes landing files, Dagster runs every asset in-process
+against a DuckDB file in a temporary folder (loaders, dbt build, Splink, attribution,
+forecast), and the tests read the warehouse it leaves.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dagster import ExecuteInProcessResult
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+# Small enough to run in about a minute, large enough for a few dozen closed-won deals.
+SIMULATED_MEMBERS = 400
+SIMULATED_SEED = 11
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """A finished run of the demo job: where its inputs and warehouse are, and its result."""
+
+    landing_dir: Path
+    truth_dir: Path
+    warehouse: Path
+    result: ExecuteInProcessResult
+
+
+def run_demo_job(landing_dir: Path, warehouse: Path) -> ExecuteInProcessResult:
+    """Run every asset and check of the project's definitions on one landing folder."""
+    from orchestration.definitions import defs
+
+    saved = {key: os.environ.get(key) for key in ("CRM_LANDING_DIR", "CRM_DUCKDB_PATH")}
+    os.environ["CRM_LANDING_DIR"] = str(landing_dir)
+    os.environ["CRM_DUCKDB_PATH"] = str(warehouse)
+    try:
+        return defs.resolve_job_def("demo_job").execute_in_process(raise_on_error=False)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def failure_messages(result: ExecuteInProcessResult) -> str:
+    """Collect the step failures of a run into one readable message."""
+    return "\n".join(
+        f"{event.step_key}: {event.event_specific_data.error.message[:2000]}"
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE"
+    )
+
+
+@pytest.fixture(scope="session")
+def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
+    """Simulate a small community and run the whole pipeline over it once per session."""
+    root = tmp_path_factory.mktemp("simulated")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--members",
+            str(SIMULATED_MEMBERS),
+            "--seed",
+            str(SIMULATED_SEED),
+            "--out",
+            str(root / "world"),
+        ],
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    landing = root / "world" / "landing"
+    warehouse = root / "warehouse.duckdb"
+    result = run_demo_job(landing, warehouse)
+    yield PipelineRun(landing, root / "world" / "truth", warehouse, result)
