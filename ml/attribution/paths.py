@@ -1,0 +1,156 @@
+"""Weighted channel paths, the input of the channel-level models.
+
+A path is the ordered tuple of channels a journey touched before it converted (or, for a
+non-converting journey, in its window). Identical paths are stored once with their counts, as
+in the common aggregated format (`path`, `total_conversions`, `total_conversion_value`,
+`total_null`).
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml.errors import InputFileError
+
+logger = logging.getLogger(__name__)
+
+PATH_FILE_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
+
+
+@dataclass(frozen=True)
+class PathTable:
+    """Distinct channel paths with the number of conversions, their value and non-conversions.
+
+    Attributes:
+        paths: Ordered channel tuples, one per row.
+        conversions: Number of journeys on each path that converted.
+        values: Conversion value (revenue) of each path.
+        nulls: Number of journeys on each path that did not convert.
+    """
+
+    paths: tuple[tuple[str, ...], ...]
+    conversions: np.ndarray
+    values: np.ndarray
+    nulls: np.ndarray
+
+    def channels(self) -> list[str]:
+        """Return the sorted distinct channels on all paths."""
+        return sorted({channel for path in self.paths for channel in path})
+
+    def aggregate(self) -> "PathTable":
+        """Return the table with identical paths merged and empty paths dropped."""
+        frame = pd.DataFrame(
+            {
+                "path": list(self.paths),
+                "conversions": self.conversions,
+                "values": self.values,
+                "nulls": self.nulls,
+            }
+        )
+        frame = frame[frame["path"].map(len) > 0]
+        grouped = frame.groupby("path", sort=True).sum()
+        return PathTable(
+            paths=tuple(grouped.index),
+            conversions=grouped["conversions"].to_numpy(dtype=float),
+            values=grouped["values"].to_numpy(dtype=float),
+            nulls=grouped["nulls"].to_numpy(dtype=float),
+        )
+
+
+def build_path_table(
+    converting: Sequence[tuple[str, ...]],
+    non_converting: Sequence[tuple[str, ...]],
+    values: Sequence[float] | None = None,
+) -> PathTable:
+    """Build an aggregated table from one path per converting and per non-converting journey.
+
+    Args:
+        converting: One channel tuple per conversion.
+        non_converting: One channel tuple per journey without a conversion.
+        values: Revenue of each conversion, aligned with `converting`; zeros when omitted.
+
+    Returns:
+        The aggregated path table.
+    """
+    n_conv = len(converting)
+    n_null = len(non_converting)
+    conversion_values = np.zeros(n_conv) if values is None else np.asarray(values, dtype=float)
+    table = PathTable(
+        paths=tuple(converting) + tuple(non_converting),
+        conversions=np.concatenate([np.ones(n_conv), np.zeros(n_null)]),
+        values=np.concatenate([conversion_values, np.zeros(n_null)]),
+        nulls=np.concatenate([np.zeros(n_conv), np.ones(n_null)]),
+    )
+    return table.aggregate()
+
+
+def split_path(text: str, separator: str = ">") -> tuple[str, ...]:
+    """Split `a > b > c` into `("a", "b", "c")`, dropping blank steps."""
+    return tuple(step.strip() for step in str(text).split(separator) if step.strip())
+
+
+def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") -> pd.DataFrame:
+    """Read a journey file in the aggregated path format and check it.
+
+    Args:
+        path: CSV file with columns `path`, `total_conversions`, `total_conversion_value`
+            (optional) and `total_null` (optional).
+        sep: Column separator of the CSV file.
+        path_separator: Separator between the channels inside `path`.
+
+    Returns:
+        One row per input row with `path` (tuple of channels), `total_conversions`,
+        `total_conversion_value` and `total_null` as floats.
+
+    Raises:
+        InputFileError: A required column is missing or a count is not a non-negative number.
+    """
+    try:
+        frame = pd.read_csv(path, sep=sep, dtype={"path": str})
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputFileError(
+            str(path), f"cannot be read as CSV with sep {sep!r}: {error}"
+        ) from error
+    for column in ("path", "total_conversions"):
+        if column not in frame.columns:
+            raise InputFileError(
+                str(path),
+                f"column {column!r} is missing; found {list(frame.columns)}. Expected the columns "
+                f"{list(PATH_FILE_COLUMNS)} (pass --sep if the file is not comma-separated)",
+            )
+    for column in ("total_conversion_value", "total_null"):
+        if column not in frame.columns:
+            frame[column] = 0.0
+    for column in PATH_FILE_COLUMNS[1:]:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = numbers.isna() | (numbers < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputFileError(
+                str(path),
+                f"value {frame[column].iloc[row]!r} is not a non-negative number",
+                row=row + 2,
+                field=column,
+            )
+        frame[column] = numbers.astype(float)
+    frame["path"] = frame["path"].fillna("").map(lambda text: split_path(text, path_separator))
+    empty = int((frame["path"].map(len) == 0).sum())
+    if empty:
+        logger.warning("%s: skipping %d rows with an empty path", path, empty)
+        frame = frame[frame["path"].map(len) > 0]
+    return frame.reset_index(drop=True)[list(PATH_FILE_COLUMNS)]
+
+
+def path_table_from_frame(frame: pd.DataFrame) -> PathTable:
+    """Turn the output of `read_path_file` into an aggregated `PathTable`."""
+    table = PathTable(
+        paths=tuple(frame["path"]),
+        conversions=frame["total_conversions"].to_numpy(dtype=float),
+        values=frame["total_conversion_value"].to_numpy(dtype=float),
+        nulls=frame["total_null"].to_numpy(dtype=float),
+    )
+    return table.aggregate()

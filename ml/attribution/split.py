@@ -1,0 +1,81 @@
+"""Split conversions over touches for the channel-level models.
+
+Markov, Shapley and counterfactual models credit channels globally. Each conversion is split
+over the channels on its own path, then equally over that channel's touches:
+1. The seed split gives each of the conversion's channels a share proportional to the
+   channel's global credit.
+2. With raking on (the default), iterative proportional fitting rescales the channel columns
+   so that the credit summed over all conversions matches each channel's global credit, then
+   rescales each conversion back to a total of 1, and repeats. Raking stops after
+   `RAKE_ITERATIONS` rounds or when the largest change is below `RAKE_TOLERANCE`; a global
+   credit no split can reach (a channel credited more than the conversions it appears in)
+   is approached as closely as the alternation allows.
+3. A conversion whose channels all have zero global credit is split equally over them, so no
+   conversion is left without credit.
+"""
+
+import numpy as np
+import pandas as pd
+
+RAKE_ITERATIONS = 200
+RAKE_TOLERANCE = 1e-10
+
+
+def _rake(
+    seed: np.ndarray, weights: np.ndarray, targets: np.ndarray, iterations: int
+) -> np.ndarray:
+    shares = seed / seed.sum(axis=1, keepdims=True)
+    for _ in range(iterations):
+        columns = weights @ shares
+        factor = np.divide(targets, columns, out=np.ones_like(targets), where=columns > 0)
+        scaled = shares * factor
+        row_totals = scaled.sum(axis=1, keepdims=True)
+        updated = np.divide(scaled, row_totals, out=shares.copy(), where=row_totals > 0)
+        change = float(np.max(np.abs(updated - shares))) if shares.size else 0.0
+        shares = updated
+        if change < RAKE_TOLERANCE:
+            break
+    return shares
+
+
+def split_channel_credit(
+    touches: pd.DataFrame,
+    entity_column: str,
+    entity_weights: pd.Series,
+    channel_credit: dict[str, float],
+    rake: bool = True,
+) -> np.ndarray:
+    """Return each touch's share of its conversion under a channel-level model.
+
+    Args:
+        touches: One row per touch of a converting entity, with `entity_column` and `channel`.
+        entity_column: Column naming the conversion (or aggregated path) a touch belongs to.
+        entity_weights: Conversions per entity, indexed by entity (1 for a single conversion).
+        channel_credit: Channel to conversions the model credits it in total.
+        rake: Whether to match the channel totals by iterative proportional fitting.
+
+    Returns:
+        Shares aligned with `touches`; they sum to 1 within each entity.
+    """
+    counts = pd.crosstab(touches[entity_column], touches["channel"])
+    presence = (counts.to_numpy() > 0).astype(float)
+    credit = np.array(
+        [max(0.0, channel_credit.get(channel, 0.0)) for channel in counts.columns], dtype=float
+    )
+    weights = entity_weights.reindex(counts.index).to_numpy(dtype=float)
+
+    seed = presence * credit
+    unreachable = seed.sum(axis=1) == 0
+    shares = presence / presence.sum(axis=1, keepdims=True)
+    movable = ~unreachable
+    if movable.any():
+        targets = credit - weights[unreachable] @ shares[unreachable]
+        targets = np.clip(targets, 0.0, None)
+        iterations = RAKE_ITERATIONS if rake else 0
+        shares[movable] = _rake(seed[movable], weights[movable], targets, iterations)
+
+    share_frame = pd.DataFrame(shares, index=counts.index, columns=counts.columns)
+    per_touch = share_frame / counts.where(counts > 0)
+    stacked = per_touch.stack()
+    keys = pd.MultiIndex.from_arrays([touches[entity_column], touches["channel"]])
+    return stacked.reindex(keys).to_numpy(dtype=float)
