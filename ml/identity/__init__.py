@@ -1,0 +1,15 @@
+"""Identity resolution: deterministic rules plus a Splink model, with stable person ids."""
+
+from ml.identity.accounts import assign_accounts
+from ml.identity.config import IdentityConfig, IdentityResult
+from ml.identity.evaluate import bcubed_scores, pairwise_scores
+from ml.identity.resolve import resolve_people
+
+__all__ = [
+    "IdentityConfig",
+    "IdentityResult",
+    "assign_accounts",
+    "bcubed_scores",
+    "pairwise_scores",
+    "resolve_people",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from ml.identity.cli import main
+
+sys.exit(main())

@@ -1,0 +1,132 @@
+"""Command line: resolve any CSV of person records into clusters.
+
+Example:
+    python -m ml.identity resolve people.csv \
+        --map record_id=rec_id,first_name=given_name,last_name=surname \
+        --out clusters.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ml.errors import CommunityRevenueError, ConfigurationError
+from ml.identity.config import IdentityConfig
+from ml.identity.prepare import EXTRA_COLUMNS, PERSON_COLUMNS
+from ml.identity.resolve import resolve_people
+
+logger = logging.getLogger(__name__)
+
+TARGET_COLUMNS = ("record_id", "source", *PERSON_COLUMNS, *EXTRA_COLUMNS)
+
+
+def parse_mapping(text: str | None) -> dict[str, str]:
+    """Parse `target=source,...` into a map from our column name to the CSV's.
+
+    Raises:
+        ConfigurationError: An entry lacks `=`, or names a target column we do not know.
+    """
+    mapping: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in (text or "").split(","))):
+        target, equals, source = entry.partition("=")
+        if not equals or not target.strip() or not source.strip():
+            raise ConfigurationError(
+                f"--map entry {entry!r} is invalid, expected TARGET=CSV_COLUMN"
+            )
+        if target.strip() not in TARGET_COLUMNS:
+            raise ConfigurationError(
+                f"--map target {target.strip()!r} is unknown, expected one of "
+                f"{', '.join(TARGET_COLUMNS)}"
+            )
+        mapping[target.strip()] = source.strip()
+    return mapping
+
+
+def read_person_csv(path: str | Path, mapping: dict[str, str]) -> pd.DataFrame:
+    """Read a CSV and rename its columns to the resolver's names.
+
+    Columns already named like ours need no mapping. A missing record_id becomes the
+    row number, and a missing source becomes the file name without extension.
+
+    Raises:
+        ConfigurationError: A mapped CSV column does not exist in the file.
+    """
+    source_path = Path(path)
+    frame = pd.read_csv(source_path, dtype=str, skipinitialspace=True, keep_default_na=False)
+    frame = frame.replace("", None)
+    missing = sorted(set(mapping.values()) - set(frame.columns))
+    if missing:
+        raise ConfigurationError(
+            f"{source_path}: --map names column(s) {missing} that the file lacks; its "
+            f"columns are {list(frame.columns)}"
+        )
+    records = pd.DataFrame(
+        {target: frame[column] for target, column in mapping.items()}, index=frame.index
+    )
+    for column in TARGET_COLUMNS:
+        if column not in records.columns and column in frame.columns:
+            records[column] = frame[column]
+    if "record_id" not in records.columns:
+        records["record_id"] = [str(n) for n in range(1, len(frame) + 1)]
+    if "source" not in records.columns:
+        records["source"] = source_path.stem
+    return records
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ml.identity")
+    commands = parser.add_subparsers(dest="command", required=True)
+    resolve = commands.add_parser("resolve", help="cluster a CSV of person records")
+    resolve.add_argument("input", type=Path, help="CSV file with one person record a row")
+    resolve.add_argument(
+        "--map",
+        dest="mapping",
+        help="TARGET=CSV_COLUMN pairs separated by commas, for example "
+        "record_id=rec_id,first_name=given_name; targets: " + ", ".join(TARGET_COLUMNS),
+    )
+    resolve.add_argument("--out", type=Path, required=True, help="CSV file to write clusters to")
+    resolve.add_argument(
+        "--threshold", type=float, default=0.9, help="match probability to join records"
+    )
+    resolve.add_argument("--overrides", type=Path, help="must_link / cannot_link CSV")
+    resolve.add_argument(
+        "--model", type=Path, help="model JSON to reuse, or to write when it does not exist"
+    )
+    resolve.add_argument("--seed", type=int, default=42, help="seed for u sampling")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the process exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    arguments = _build_parser().parse_args(argv)
+    try:
+        records = read_person_csv(arguments.input, parse_mapping(arguments.mapping))
+        low = min(0.5, arguments.threshold)
+        config = IdentityConfig(
+            match_threshold=arguments.threshold,
+            review_band=(low, max(arguments.threshold, low + 1e-9)),
+            seed=arguments.seed,
+        )
+        result = resolve_people(
+            records, config, overrides=arguments.overrides, model_path=arguments.model
+        )
+    except CommunityRevenueError as error:
+        logger.error("%s", error)
+        return 2
+    arguments.out.parent.mkdir(parents=True, exist_ok=True)
+    result.clusters.to_csv(arguments.out, index=False)
+    summary = {k: v for k, v in result.metrics.items() if k != "model"}
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

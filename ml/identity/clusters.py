@@ -1,0 +1,120 @@
+"""Group records into people from rule, model and override links, honouring cannot-links."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+# Lower rank is applied first, so a reviewer's decision and a rule beat a model link.
+_RANK = {"override": 0, "rule": 1, "model": 2}
+
+
+class ConstrainedUnionFind:
+    """Union-find over record ids that refuses unions joining a cannot-link pair."""
+
+    def __init__(self, record_ids: Iterable[str], cannot_link: Iterable[tuple[str, str]]):
+        self.parent = {record_id: record_id for record_id in record_ids}
+        self.forbidden: dict[str, set[str]] = {}
+        for left, right in cannot_link:
+            self.forbidden.setdefault(left, set()).add(right)
+            self.forbidden.setdefault(right, set()).add(left)
+
+    def find(self, record_id: str) -> str:
+        """Return the root of the record's group, compressing the path on the way."""
+        root = record_id
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[record_id] != root:
+            self.parent[record_id], record_id = root, self.parent[record_id]
+        return root
+
+    def union(self, left: str, right: str) -> bool:
+        """Join two groups unless a cannot-link spans them; return whether they are joined."""
+        root_l, root_r = self.find(left), self.find(right)
+        if root_l == root_r:
+            return True
+        blocked_l = self.forbidden.get(root_l, set())
+        blocked_r = self.forbidden.get(root_r, set())
+        if any(self.find(other) == root_r for other in blocked_l) or any(
+            self.find(other) == root_l for other in blocked_r
+        ):
+            return False
+        self.parent[root_r] = root_l
+        if blocked_r:
+            self.forbidden[root_l] = blocked_l | blocked_r
+        return True
+
+
+def cluster_records(
+    record_ids: list[str],
+    edges: pd.DataFrame,
+    cannot_link: Iterable[tuple[str, str]],
+    threshold: float,
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """Connect records through edges at or above `threshold`, strongest evidence first.
+
+    Edges are applied overrides first, then rules, then model links by falling
+    probability, so a cannot-link decision stops the weakest evidence that would join
+    the two records, even through other records.
+
+    Args:
+        record_ids: Every record to cluster.
+        edges: record_id_l, record_id_r, match_probability, matched_by (`override`,
+            `rule:<name>` or `model`).
+        cannot_link: Pairs that must end up in different clusters.
+        threshold: Minimum probability of a model edge; rule and override edges always count.
+
+    Returns:
+        A map from record id to its cluster's root record id, and the edges whose two
+        records ended up in the same cluster.
+    """
+    forest = ConstrainedUnionFind(record_ids, cannot_link)
+    usable = edges[
+        (edges["matched_by"] != "model") | (edges["match_probability"] >= threshold)
+    ].copy()
+    usable["rank"] = usable["matched_by"].str.split(":").str[0].map(_RANK)
+    usable = usable.sort_values(["rank", "match_probability"], ascending=[True, False])
+
+    refused = 0
+    for left, right in zip(usable["record_id_l"], usable["record_id_r"], strict=True):
+        if not forest.union(left, right):
+            refused += 1
+    if refused:
+        logger.info("clustering at %.3f: %s link(s) refused by cannot-link", threshold, refused)
+
+    roots = {record_id: forest.find(record_id) for record_id in record_ids}
+    same = [
+        roots[left] == roots[right]
+        for left, right in zip(usable["record_id_l"], usable["record_id_r"], strict=True)
+    ]
+    accepted = usable[same].drop(columns="rank").reset_index(drop=True)
+    return roots, accepted
+
+
+def strongest_link_per_record(record_ids: list[str], accepted: pd.DataFrame) -> pd.DataFrame:
+    """Pick, for each record, the strongest accepted link touching it.
+
+    Returns:
+        record_id, match_probability and matched_by; records without a link get
+        matched_by `singleton` and a null probability.
+    """
+    sides = pd.concat(
+        [
+            accepted.rename(columns={"record_id_l": "record_id"}).drop(columns="record_id_r"),
+            accepted.rename(columns={"record_id_r": "record_id"}).drop(columns="record_id_l"),
+        ],
+        ignore_index=True,
+    )
+    sides["rank"] = sides["matched_by"].str.split(":").str[0].map(_RANK)
+    best = (
+        sides.sort_values(["rank", "match_probability"], ascending=[True, False])
+        .drop_duplicates("record_id")
+        .drop(columns="rank")
+    )
+    result = pd.DataFrame({"record_id": record_ids}).merge(best, on="record_id", how="left")
+    result["matched_by"] = result["matched_by"].fillna("singleton")
+    return result

@@ -1,0 +1,282 @@
+"""Validate person records and derive the normalized keys that rules and the model compare."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+import pandas as pd
+
+from ml.errors import DataQualityError
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("record_id", "source")
+PERSON_COLUMNS = (
+    "source_record_id",
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "handle",
+    "company_name",
+    "company_domain",
+    "crm_contact_id",
+    "first_seen_at",
+)
+# Optional attributes that person records from other systems carry (FEBRL, census-style
+# lists). Community sources leave them empty, and the model compares only those present.
+EXTRA_COLUMNS = (
+    "date_of_birth",
+    "postcode",
+    "locality",
+    "street_address",
+    "street_number",
+    "region",
+    "national_id",
+    "gender",
+    "occupation",
+)
+
+# Domains of mailbox providers where the domain says nothing about an employer.
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "mail.ru",
+        "yandex.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "fastmail.com",
+        "hey.com",
+        "zoho.com",
+        "tutanota.com",
+        "example.com",
+        "example.org",
+        "example.net",
+        "users.noreply.github.com",
+    }
+)
+# Local parts of shared mailboxes: the same address is used by several people.
+ROLE_LOCAL_PARTS = frozenset(
+    {
+        "admin",
+        "billing",
+        "contact",
+        "hello",
+        "help",
+        "info",
+        "marketing",
+        "noreply",
+        "no-reply",
+        "office",
+        "sales",
+        "support",
+        "team",
+    }
+)
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_LEGAL_SUFFIXES = re.compile(
+    r"\b(inc|incorporated|ltd|limited|llc|llp|gmbh|corp|corporation|co|company|plc|sa|ag|bv|"
+    r"pty|srl|oy|ab|as)\b\.?"
+)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_NAME = re.compile(r"[^a-z' -]+")
+
+
+def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Validate records and add the normalized `*_key` columns used for matching.
+
+    Args:
+        records: One row per source identity, with at least record_id and source.
+
+    Returns:
+        A copy with every person and extra column present (null when absent), a
+        `unique_id` column equal to record_id, and the normalized keys.
+
+    Raises:
+        DataQualityError: A required column is missing, or a record_id is null or repeated.
+    """
+    _check_required(records)
+    prepared = records.copy()
+    for column in PERSON_COLUMNS + EXTRA_COLUMNS:
+        if column not in prepared.columns:
+            prepared[column] = None
+    prepared = prepared.astype(object).where(prepared.notna(), None)
+    prepared["record_id"] = prepared["record_id"].astype(str)
+    prepared["unique_id"] = prepared["record_id"]
+
+    emails = prepared["email"].map(normalize_email)
+    prepared["email_key"] = emails
+    prepared["email_domain"] = emails.map(_email_domain)
+    prepared["email_local_key"] = emails.map(_email_local_key)
+    _fill_name_parts(prepared)
+    prepared["first_name_key"] = prepared["first_name"].map(normalize_name)
+    prepared["last_name_key"] = prepared["last_name"].map(normalize_name)
+    prepared["handle_key"] = prepared["handle"].map(normalize_handle)
+    prepared["company_name_key"] = prepared["company_name"].map(normalize_company_name)
+    prepared["company_domain_key"] = [
+        company_domain_of(domain, email_domain)
+        for domain, email_domain in zip(
+            prepared["company_domain"], prepared["email_domain"], strict=True
+        )
+    ]
+    prepared["crm_contact_id_key"] = prepared["crm_contact_id"].map(_strip_text)
+    for column in EXTRA_COLUMNS:
+        prepared[column] = prepared[column].map(_normalize_text)
+    # pandas stores a missing string as NaN; Splink and the rules expect None.
+    return prepared.astype(object).where(prepared.notna(), None)
+
+
+def _check_required(records: pd.DataFrame) -> None:
+    missing = [column for column in REQUIRED_COLUMNS if column not in records.columns]
+    if missing:
+        raise DataQualityError(
+            f"identity input records: missing column(s) {missing}, expected at least "
+            f"{list(REQUIRED_COLUMNS)}"
+        )
+    for column in REQUIRED_COLUMNS:
+        null_rows = records.index[records[column].isna()].tolist()
+        if null_rows:
+            raise DataQualityError(
+                f"identity input records, row {null_rows[0]}, field {column!r}: value is "
+                f"null in {len(null_rows)} row(s), expected a value in every row"
+            )
+    repeated = records["record_id"][records["record_id"].duplicated()]
+    if not repeated.empty:
+        raise DataQualityError(
+            f"identity input records, row {repeated.index[0]}, field 'record_id': value "
+            f"{repeated.iloc[0]!r} is repeated, expected one row per record_id"
+        )
+
+
+def normalize_email(value: object) -> str | None:
+    """Lower-case an email, drop a `+tag`, and drop dots in Gmail local parts.
+
+    Returns None for text that is not an address (no `@`, empty local part or domain).
+    """
+    text = _strip_text(value)
+    if text is None:
+        return None
+    text = text.lower().removeprefix("mailto:")
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain:
+        return None
+    local = local.split("+", 1)[0]
+    if domain in _GMAIL_DOMAINS:
+        local = local.replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}" if local else None
+
+
+def _email_domain(email: object) -> str | None:
+    return email.split("@", 1)[1] if isinstance(email, str) else None
+
+
+def _email_local_key(email: object) -> str | None:
+    if not isinstance(email, str):
+        return None
+    local = email.split("@", 1)[0]
+    if local in ROLE_LOCAL_PARTS:
+        return None
+    return _NON_ALNUM.sub("", local) or None
+
+
+def normalize_name(value: object) -> str | None:
+    """Fold accents, lower-case and keep letters, apostrophes, hyphens and spaces."""
+    text = _strip_text(value)
+    if text is None:
+        return None
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = " ".join(_NON_NAME.sub(" ", folded.lower()).split())
+    return cleaned or None
+
+
+def normalize_handle(value: object) -> str | None:
+    """Lower-case a user name and keep letters and digits (`@Jane_Doe` -> `janedoe`)."""
+    text = _strip_text(value)
+    if text is None:
+        return None
+    return _NON_ALNUM.sub("", text.lower()) or None
+
+
+def normalize_company_name(value: object) -> str | None:
+    """Lower-case a company name, drop legal suffixes and keep letters and digits."""
+    text = normalize_name(_NON_ALNUM.sub(" ", str(value).lower()) if value is not None else None)
+    if text is None:
+        return None
+    return _NON_ALNUM.sub("", _LEGAL_SUFFIXES.sub(" ", text)) or None
+
+
+def normalize_domain(value: object) -> str | None:
+    """Reduce a URL or host name to a lower-case host without `www.`."""
+    text = _strip_text(value)
+    if text is None:
+        return None
+    host = re.sub(r"^[a-z]+://", "", text.lower()).split("/", 1)[0].split(":", 1)[0]
+    host = host.removeprefix("www.").strip(".")
+    return host if "." in host else None
+
+
+def company_domain_of(
+    company_domain: object,
+    email_domain: object,
+    free_mail_domains: frozenset[str] = FREE_MAIL_DOMAINS,
+) -> str | None:
+    """Pick the employer domain: the CRM's, else the email's; never a free-mail domain."""
+    for candidate in (normalize_domain(company_domain), email_domain):
+        if isinstance(candidate, str) and candidate not in free_mail_domains:
+            return candidate
+    return None
+
+
+def _fill_name_parts(prepared: pd.DataFrame) -> None:
+    """Split full_name into first and last name where both are missing, and the reverse."""
+    full = [_strip_text(v) for v in prepared["full_name"]]
+    first = [_strip_text(v) for v in prepared["first_name"]]
+    last = [_strip_text(v) for v in prepared["last_name"]]
+    for position, (whole, given, family) in enumerate(zip(full, first, last, strict=True)):
+        if whole and given is None and family is None:
+            parts = whole.split()
+            first[position] = parts[0]
+            last[position] = parts[-1] if len(parts) > 1 else None
+        elif whole is None and (given or family):
+            full[position] = " ".join(p for p in (given, family) if p)
+    prepared["full_name"] = pd.Series(full, index=prepared.index, dtype=object)
+    prepared["first_name"] = pd.Series(first, index=prepared.index, dtype=object)
+    prepared["last_name"] = pd.Series(last, index=prepared.index, dtype=object)
+
+
+def _strip_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _normalize_text(value: object) -> str | None:
+    text = _strip_text(value)
+    return " ".join(text.lower().split()) if text else None

@@ -1,0 +1,164 @@
+"""Resolve source identities into people: rules, then the Splink model, then overrides."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ml.identity.clusters import cluster_records, strongest_link_per_record
+from ml.identity.config import IdentityConfig, IdentityResult
+from ml.identity.ids import assign_person_ids
+from ml.identity.model import score_pairs
+from ml.identity.overrides import (
+    check_override_records,
+    load_overrides,
+    raise_on_unknown_records,
+)
+from ml.identity.prepare import prepare_records
+from ml.identity.review import build_review_queue
+from ml.identity.rules import LINK_COLUMNS, apply_rules, load_rules
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_people(
+    records: pd.DataFrame,
+    config: IdentityConfig,
+    *,
+    previous_clusters: pd.DataFrame | None = None,
+    overrides: pd.DataFrame | str | Path | None = None,
+    model_path: str | Path | None = None,
+) -> IdentityResult:
+    """Cluster person records into people with stable pseudonymous ids.
+
+    Deterministic rules from `config.rules_path` link first; the Splink model scores the
+    remaining candidate pairs; reviewer overrides win over both (must-link joins,
+    cannot-link keeps apart even through other records).
+
+    Args:
+        records: One row per source identity (see `ml.identity.prepare`).
+        config: Thresholds, seed and training settings.
+        previous_clusters: record_id and person_id from the last run; person ids of
+            unchanged people are kept.
+        overrides: must_link / cannot_link decisions, as a frame or CSV path.
+        model_path: Saved model to reload; when the file does not exist a model is
+            trained and written there.
+
+    Returns:
+        Clusters, links, review queue, lineage, threshold clusters and metrics.
+
+    Raises:
+        DataQualityError: Invalid records, or overrides naming unknown records.
+        InputFileError: An invalid overrides file.
+    """
+    started = time.perf_counter()
+    prepared = prepare_records(records)
+    record_ids = prepared["record_id"].tolist()
+    decisions = load_overrides(overrides)
+    raise_on_unknown_records(check_override_records(decisions, set(record_ids)))
+
+    rule_links = apply_rules(prepared, load_rules(config.rules_path))
+    scored = score_pairs(prepared, config, model_path)
+    edges = _combine_edges(rule_links, scored.pairs, decisions)
+    cannot_link = list(
+        decisions.loc[
+            decisions["decision"] == "cannot_link", ["record_id_l", "record_id_r"]
+        ].itertuples(index=False, name=None)
+    )
+
+    roots, accepted = cluster_records(record_ids, edges, cannot_link, config.match_threshold)
+    changed_at = datetime.now(UTC)
+    person_of, lineage = assign_person_ids(roots, previous_clusters, config.id_salt, changed_at)
+    clusters = strongest_link_per_record(record_ids, accepted)
+    clusters.insert(1, "person_id", clusters["record_id"].map(person_of))
+
+    threshold_clusters = _threshold_clusters(
+        record_ids, edges, cannot_link, config, person_of, changed_at
+    )
+    review_queue = build_review_queue(
+        scored.pairs, rule_links, decisions, prepared, config.review_band
+    )
+    metrics = _metrics(clusters, accepted, review_queue, scored.model, started)
+    logger.info(
+        "identity resolution: %s records -> %s people in %.1f s",
+        metrics["records"],
+        metrics["people"],
+        metrics["seconds"],
+    )
+    return IdentityResult(
+        clusters=clusters[["record_id", "person_id", "match_probability", "matched_by"]],
+        links=accepted[LINK_COLUMNS],
+        review_queue=review_queue,
+        lineage=lineage,
+        threshold_clusters=threshold_clusters,
+        metrics=metrics,
+    )
+
+
+def _combine_edges(
+    rule_links: pd.DataFrame, model_pairs: pd.DataFrame, decisions: pd.DataFrame
+) -> pd.DataFrame:
+    """Stack must-link, rule and model edges; a pair keeps its strongest kind only."""
+    must = decisions[decisions["decision"] == "must_link"][["record_id_l", "record_id_r"]].copy()
+    must["match_probability"] = 1.0
+    must["matched_by"] = "override"
+    model = model_pairs.assign(matched_by="model")
+    frames = [frame for frame in (must, rule_links, model) if not frame.empty]
+    if not frames:
+        return rule_links[LINK_COLUMNS]
+    edges = pd.concat(frames, ignore_index=True)[LINK_COLUMNS]
+    return edges.drop_duplicates(["record_id_l", "record_id_r"], keep="first")
+
+
+def _threshold_clusters(
+    record_ids: list[str],
+    edges: pd.DataFrame,
+    cannot_link: list[tuple[str, str]],
+    config: IdentityConfig,
+    person_of: dict[str, str],
+    changed_at: datetime,
+) -> pd.DataFrame:
+    """Cluster again at each sensitivity threshold, naming clusters after the main run."""
+    main = pd.DataFrame({"record_id": list(person_of), "person_id": list(person_of.values())})
+    frames = []
+    for threshold in sorted(set(config.sensitivity_thresholds)):
+        roots, _ = cluster_records(record_ids, edges, cannot_link, threshold)
+        names, _ = assign_person_ids(roots, main, config.id_salt, changed_at)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "threshold": threshold,
+                    "record_id": list(names),
+                    "person_id": list(names.values()),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _metrics(
+    clusters: pd.DataFrame,
+    accepted: pd.DataFrame,
+    review_queue: pd.DataFrame,
+    model: dict[str, object],
+    started: float,
+) -> dict[str, object]:
+    kinds = accepted["matched_by"].value_counts()
+    return {
+        "records": len(clusters),
+        "people": int(clusters["person_id"].nunique()),
+        "links_by_rule": {
+            kind.removeprefix("rule:"): int(count)
+            for kind, count in kinds.items()
+            if str(kind).startswith("rule:")
+        },
+        "links_by_model": int(kinds.get("model", 0)),
+        "links_by_override": int(kinds.get("override", 0)),
+        "review_queue_pairs": len(review_queue),
+        "model": model,
+        "seconds": round(time.perf_counter() - started, 3),
+    }

@@ -1,0 +1,140 @@
+"""Deterministic match rules read from YAML and applied as exact-key groupings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ml.errors import ConfigurationError
+from ml.identity.prepare import ROLE_LOCAL_PARTS
+
+logger = logging.getLogger(__name__)
+
+LINK_COLUMNS = ["record_id_l", "record_id_r", "match_probability", "matched_by"]
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    """One deterministic rule: records equal on every `match_on` column are one person."""
+
+    name: str
+    reason: str
+    match_on: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    max_group_size: int = 20
+
+
+def load_rules(path: str | Path) -> list[MatchRule]:
+    """Read the rules file.
+
+    Raises:
+        ConfigurationError: The file is missing, or a rule lacks a name, reason or
+            match_on list, or two rules share a name.
+    """
+    rules_path = Path(path)
+    if not rules_path.is_file():
+        raise ConfigurationError(f"{rules_path}: match rules file not found")
+    document = yaml.safe_load(rules_path.read_text(encoding="utf-8")) or {}
+    entries = document.get("rules")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigurationError(f"{rules_path}: expected a non-empty list under 'rules'")
+
+    rules: list[MatchRule] = []
+    for position, entry in enumerate(entries, start=1):
+        for key in ("name", "reason", "match_on"):
+            if not entry.get(key):
+                raise ConfigurationError(
+                    f"{rules_path}, rule {position}, field {key!r}: missing, expected a value"
+                )
+        rules.append(
+            MatchRule(
+                name=str(entry["name"]),
+                reason=" ".join(str(entry["reason"]).split()),
+                match_on=tuple(entry["match_on"]),
+                sources=tuple(entry.get("sources") or ()),
+                max_group_size=int(entry.get("max_group_size", 20)),
+            )
+        )
+    names = [rule.name for rule in rules]
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"{rules_path}: rule names must be unique, found {names}")
+    return rules
+
+
+def apply_rules(prepared: pd.DataFrame, rules: list[MatchRule]) -> pd.DataFrame:
+    """Link records that share every key of a rule.
+
+    Each group of records sharing a key is linked as a star from one anchor record (the
+    smallest record_id, or the smallest from the rule's sources), which connects the group
+    with n - 1 links instead of n(n - 1)/2 pairs.
+
+    Returns:
+        Links with match_probability 1.0 and matched_by `rule:<name>`, each pair once,
+        the first rule in file order winning.
+
+    Raises:
+        ConfigurationError: A rule names a column that the prepared records lack.
+    """
+    frames = [_apply_rule(prepared, rule) for rule in rules]
+    links = pd.concat([f for f in frames if not f.empty] or [_empty_links()], ignore_index=True)
+    return links.drop_duplicates(["record_id_l", "record_id_r"], keep="first").reset_index(
+        drop=True
+    )
+
+
+def _apply_rule(prepared: pd.DataFrame, rule: MatchRule) -> pd.DataFrame:
+    missing = [column for column in rule.match_on if column not in prepared.columns]
+    if missing:
+        raise ConfigurationError(
+            f"match rule {rule.name!r}: column(s) {missing} not found in prepared records"
+        )
+    keyed = prepared.dropna(subset=list(rule.match_on))
+    if "email_key" in rule.match_on:
+        # A shared role mailbox (info@, sales@) is used by several people.
+        local = keyed["email_key"].str.split("@").str[0]
+        keyed = keyed[~local.isin(ROLE_LOCAL_PARTS)]
+    keyed = keyed[["record_id", "source", *rule.match_on]].sort_values("record_id")
+    group_sizes = keyed.groupby(list(rule.match_on))["record_id"].transform("size")
+    keyed = keyed[group_sizes >= 2]
+
+    pairs: list[tuple[str, str]] = []
+    skipped_groups = 0
+    for _, group in keyed.groupby(list(rule.match_on), sort=False):
+        if len(group) > rule.max_group_size:
+            skipped_groups += 1
+            continue
+        in_scope = group[group["source"].isin(rule.sources)] if rule.sources else group
+        if in_scope.empty:
+            continue
+        anchor = in_scope["record_id"].iloc[0]
+        pairs.extend(
+            (min(anchor, other), max(anchor, other))
+            for other in group["record_id"]
+            if other != anchor
+        )
+    if skipped_groups:
+        logger.warning(
+            "match rule %s: skipped %s key group(s) larger than %s records",
+            rule.name,
+            skipped_groups,
+            rule.max_group_size,
+        )
+    links = pd.DataFrame(pairs, columns=["record_id_l", "record_id_r"])
+    links["match_probability"] = 1.0
+    links["matched_by"] = f"rule:{rule.name}"
+    return links
+
+
+def _empty_links() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "record_id_l": pd.Series(dtype=object),
+            "record_id_r": pd.Series(dtype=object),
+            "match_probability": pd.Series(dtype=float),
+            "matched_by": pd.Series(dtype=object),
+        }
+    )

@@ -1,0 +1,314 @@
+"""Splink 5 model settings: comparisons, blocking rules and prior m and u probabilities.
+
+Only comparisons whose columns hold values in the input are built, so the same settings
+serve community records (names, email, handle, company) and census-style lists (names,
+date of birth, address). Emails are compared by exact and Levenshtein levels on the local
+part: Jaro-Winkler rates addresses built from common first names as similar, which merges
+different people.
+
+The prior m and u probabilities are used as they are when the input is too small to train
+on, and as EM starting values otherwise. They are rough estimates: a level's m is the
+share of true matches expected there, its u the share of non-matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+
+BlockingRule = BlockingRuleCreator | str
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """A comparison, the columns it needs and its prior m and u per non-null level."""
+
+    name: str
+    columns: tuple[str, ...]
+    build: Callable[[], list[cll.ComparisonLevelCreator]]
+    m_prior: tuple[float, ...]
+    u_prior: tuple[float, ...]
+
+
+def _name_levels(column: str, other: str) -> Callable[[], list[cll.ComparisonLevelCreator]]:
+    """Levels for one name part; `other` is the other part, to catch swapped names."""
+    return lambda: [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+        cll.ColumnsReversedLevel(column, other),
+        cll.DamerauLevenshteinLevel(column, 1),
+        cll.JaroWinklerLevel(column, 0.9),
+        cll.JaroWinklerLevel(column, 0.8),
+        cll.ElseLevel(),
+    ]
+
+
+def _code_levels(
+    column: str, distances: Sequence[int], tf: bool = False
+) -> Callable[[], list[cll.ComparisonLevelCreator]]:
+    return lambda: [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=tf),
+        *[cll.DamerauLevenshteinLevel(column, d) for d in distances],
+        cll.ElseLevel(),
+    ]
+
+
+def _date_levels() -> list[cll.ComparisonLevelCreator]:
+    """Dates as text (ISO or YYYYMMDD): typos are edits, and the first 4 characters a year."""
+    return [
+        cll.NullLevel("date_of_birth"),
+        cll.ExactMatchLevel("date_of_birth"),
+        cll.DamerauLevenshteinLevel("date_of_birth", 1),
+        cll.DamerauLevenshteinLevel("date_of_birth", 2),
+        cll.CustomLevel(
+            "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)", "same year"
+        ),
+        cll.ElseLevel(),
+    ]
+
+
+def _postcode_levels() -> list[cll.ComparisonLevelCreator]:
+    """Postcodes: a UK-style outward code (the part before the space) is a district."""
+    return [
+        cll.NullLevel("postcode"),
+        cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+        cll.DamerauLevenshteinLevel("postcode", 1),
+        cll.CustomLevel(
+            "split_part(postcode_l, ' ', 1) = split_part(postcode_r, ' ', 1)", "same district"
+        ),
+        cll.ElseLevel(),
+    ]
+
+
+def _text_levels(column: str) -> Callable[[], list[cll.ComparisonLevelCreator]]:
+    return lambda: [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+        cll.JaroWinklerLevel(column, 0.9),
+        cll.ElseLevel(),
+    ]
+
+
+def _alias_levels() -> list[cll.ComparisonLevelCreator]:
+    """Compare user names: email local parts and handles, also against each other.
+
+    A GitHub handle often equals the local part of the person's email address, so a
+    handle-only record can still be compared with an email-only record.
+    """
+    pairs = [
+        ("email_local_key", "email_local_key"),
+        ("handle_key", "handle_key"),
+        ("handle_key", "email_local_key"),
+        ("email_local_key", "handle_key"),
+    ]
+    comparable = " or ".join(f"({a}_l is not null and {b}_r is not null)" for a, b in pairs)
+    exact = " or ".join(f"{a}_l = {b}_r" for a, b in pairs)
+    close = " or ".join(f"levenshtein({a}_l, {b}_r) <= 2" for a, b in pairs[:2])
+    return [
+        cll.CustomLevel(f"not ({comparable})", "no user name to compare").configure(
+            is_null_level=True
+        ),
+        cll.CustomLevel(exact, "same user name"),
+        cll.CustomLevel(close, "user names within two edits"),
+        cll.ElseLevel(),
+    ]
+
+
+def _organisation_levels() -> list[cll.ComparisonLevelCreator]:
+    return [
+        cll.CustomLevel(
+            "(company_domain_key_l is null or company_domain_key_r is null) and "
+            "(company_name_key_l is null or company_name_key_r is null)",
+            "no organisation to compare",
+        ).configure(is_null_level=True),
+        cll.ExactMatchLevel("company_domain_key", term_frequency_adjustments=True),
+        cll.ExactMatchLevel("company_name_key"),
+        cll.JaroWinklerLevel("company_name_key", 0.9),
+        cll.ElseLevel(),
+    ]
+
+
+COMPARISONS: tuple[ComparisonSpec, ...] = (
+    ComparisonSpec(
+        "first_name",
+        ("first_name_key",),
+        _name_levels("first_name_key", "last_name_key"),
+        (0.84, 0.01, 0.06, 0.04, 0.02, 0.03),
+        (0.01, 0.0001, 0.003, 0.01, 0.03, 0.9469),
+    ),
+    ComparisonSpec(
+        "last_name",
+        ("last_name_key",),
+        _name_levels("last_name_key", "first_name_key"),
+        (0.87, 0.01, 0.05, 0.03, 0.02, 0.02),
+        (0.003, 0.0001, 0.002, 0.005, 0.02, 0.9699),
+    ),
+    ComparisonSpec(
+        "user_name",
+        ("email_local_key", "handle_key"),
+        _alias_levels,
+        (0.6, 0.15, 0.25),
+        (0.0005, 0.002, 0.9975),
+    ),
+    ComparisonSpec(
+        "organisation",
+        ("company_domain_key", "company_name_key"),
+        _organisation_levels,
+        (0.7, 0.1, 0.05, 0.15),
+        (0.01, 0.005, 0.01, 0.975),
+    ),
+    ComparisonSpec(
+        "date_of_birth",
+        ("date_of_birth",),
+        _date_levels,
+        (0.8, 0.08, 0.04, 0.04, 0.04),
+        (0.0002, 0.002, 0.02, 0.05, 0.9278),
+    ),
+    ComparisonSpec(
+        "national_id",
+        ("national_id",),
+        _code_levels("national_id", (1, 2)),
+        (0.85, 0.08, 0.04, 0.03),
+        (0.0001, 0.001, 0.01, 0.9889),
+    ),
+    ComparisonSpec(
+        "postcode",
+        ("postcode",),
+        _postcode_levels,
+        (0.8, 0.1, 0.05, 0.05),
+        (0.001, 0.01, 0.02, 0.969),
+    ),
+    ComparisonSpec(
+        "street_number",
+        ("street_number",),
+        _code_levels("street_number", (1,)),
+        (0.85, 0.1, 0.05),
+        (0.02, 0.1, 0.88),
+    ),
+    ComparisonSpec(
+        "street_address",
+        ("street_address",),
+        _text_levels("street_address"),
+        (0.8, 0.15, 0.05),
+        (0.0005, 0.005, 0.9945),
+    ),
+    ComparisonSpec(
+        "locality",
+        ("locality",),
+        _text_levels("locality"),
+        (0.8, 0.1, 0.1),
+        (0.005, 0.01, 0.985),
+    ),
+    ComparisonSpec(
+        "region", ("region",), _code_levels("region", (), tf=True), (0.9, 0.1), (0.2, 0.8)
+    ),
+    ComparisonSpec("gender", ("gender",), _code_levels("gender", ()), (0.95, 0.05), (0.5, 0.5)),
+    ComparisonSpec(
+        "occupation",
+        ("occupation",),
+        _code_levels("occupation", (), tf=True),
+        (0.85, 0.15),
+        (0.05, 0.95),
+    ),
+)
+
+
+def present_columns(prepared: pd.DataFrame) -> set[str]:
+    """Return the columns that hold at least one value."""
+    return {column for column in prepared.columns if prepared[column].notna().any()}
+
+
+def build_comparisons(present: set[str]) -> list[ComparisonCreator]:
+    """Build the comparisons whose columns hold values, with their prior m and u."""
+    comparisons: list[ComparisonCreator] = []
+    for spec in COMPARISONS:
+        if not present.intersection(spec.columns):
+            continue
+        comparison = cl.CustomComparison(spec.build(), output_column_name=spec.name)
+        comparisons.append(
+            comparison.configure(
+                m_probabilities=list(spec.m_prior), u_probabilities=list(spec.u_prior)
+            )
+        )
+    return comparisons
+
+
+PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("email_local_key",),
+    ("handle_key",),
+    ("first_name_key", "last_name_key"),
+    ("last_name_key", "company_domain_key"),
+    ("first_name_key", "company_domain_key"),
+    ("national_id",),
+    ("date_of_birth", "first_name_key"),
+    ("date_of_birth", "last_name_key"),
+    ("postcode", "first_name_key"),
+    ("postcode", "last_name_key"),
+    ("locality", "last_name_key", "first_name_key"),
+    ("date_of_birth", "postcode"),
+    ("date_of_birth", "locality"),
+    ("street_address", "postcode"),
+    ("street_address", "locality"),
+    ("first_name_key", "locality"),
+    ("last_name_key", "locality"),
+    ("postcode",),
+)
+
+
+def prediction_blocking_keys(present: set[str]) -> list[tuple[str, ...]]:
+    """Column sets whose equality makes a candidate pair, limited to present columns."""
+    return [keys for keys in PREDICTION_BLOCKING_KEYS if present.issuperset(keys)]
+
+
+def prediction_blocking_rules(present: set[str]) -> list[BlockingRule]:
+    """Blocking rules that generate the candidate pairs the model scores."""
+    rules: list[BlockingRule] = [block_on(*keys) for keys in prediction_blocking_keys(present)]
+    if present.issuperset({"handle_key", "email_local_key"}):
+        rules.append("l.handle_key = r.email_local_key")
+        rules.append("l.email_local_key = r.handle_key")
+    return rules
+
+
+def training_blocking_keys(present: set[str]) -> list[tuple[str, ...]]:
+    """Column sets blocking the EM passes: each leaves other comparisons free to estimate."""
+    candidates = [
+        ("first_name_key", "last_name_key"),
+        ("email_local_key",),
+        ("handle_key",),
+        ("date_of_birth",),
+        ("national_id",),
+    ]
+    return [keys for keys in candidates if present.issuperset(keys)]
+
+
+def deterministic_keys(present: set[str]) -> list[tuple[str, ...]]:
+    """Column sets whose equality is near-certain proof, to estimate the prior match rate."""
+    candidates = [
+        ("email_key",),
+        ("crm_contact_id_key",),
+        ("national_id", "date_of_birth"),
+        ("first_name_key", "last_name_key", "date_of_birth"),
+        ("first_name_key", "last_name_key", "company_domain_key"),
+    ]
+    return [keys for keys in candidates if present.issuperset(keys)]
+
+
+def build_settings(prepared: pd.DataFrame) -> SettingsCreator:
+    """Build untrained Splink settings for the columns present in `prepared`."""
+    present = present_columns(prepared)
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=build_comparisons(present),
+        blocking_rules_to_generate_predictions=prediction_blocking_rules(present),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )

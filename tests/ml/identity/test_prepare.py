@@ -1,0 +1,73 @@
+import pandas as pd
+import pytest
+
+from ml.errors import DataQualityError
+from ml.identity.prepare import (
+    company_domain_of,
+    normalize_company_name,
+    normalize_email,
+    normalize_handle,
+    prepare_records,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Jane.Doe+billing@Acme.COM ", "jane.doe@acme.com"),
+        ("j.a.n.e+x@googlemail.com", "jane@gmail.com"),
+        ("mailto:bob@initech.com", "bob@initech.com"),
+        ("not an address", None),
+        ("@acme.com", None),
+        ("bob@localhost", None),
+        (None, None),
+    ],
+)
+def test_normalize_email_cases(raw: str | None, expected: str | None) -> None:
+    assert normalize_email(raw) == expected
+
+
+def test_normalize_handle_strips_symbols() -> None:
+    assert normalize_handle("@Jane_Doe") == "janedoe"
+
+
+def test_normalize_company_name_drops_legal_suffix() -> None:
+    assert normalize_company_name("Acme, Inc.") == "acme"
+    assert normalize_company_name("Globex GmbH") == "globex"
+
+
+def test_company_domain_of_skips_free_mail() -> None:
+    assert company_domain_of(None, "gmail.com") is None
+    assert company_domain_of("https://www.Acme.com/about", "gmail.com") == "acme.com"
+    assert company_domain_of("gmail.com", "initech.com") == "initech.com"
+
+
+def test_prepare_records_splits_and_joins_names() -> None:
+    records = pd.DataFrame(
+        [
+            {"record_id": "a:1", "source": "a", "full_name": "Ana María López"},
+            {"record_id": "a:2", "source": "a", "first_name": "Bob", "last_name": "Smith"},
+        ]
+    )
+    prepared = prepare_records(records).set_index("record_id")
+    assert prepared.loc["a:1", "first_name_key"] == "ana"
+    assert prepared.loc["a:1", "last_name_key"] == "lopez"
+    assert prepared.loc["a:2", "full_name"] == "Bob Smith"
+
+
+def test_prepare_records_role_mailbox_has_no_local_key() -> None:
+    records = pd.DataFrame([{"record_id": "a:1", "source": "a", "email": "info@acme.com"}])
+    prepared = prepare_records(records)
+    assert prepared.loc[0, "email_local_key"] is None
+    assert prepared.loc[0, "company_domain_key"] == "acme.com"
+
+
+def test_prepare_records_rejects_repeated_record_id() -> None:
+    records = pd.DataFrame([{"record_id": "a:1", "source": "a"}] * 2)
+    with pytest.raises(DataQualityError, match="'a:1' is repeated"):
+        prepare_records(records)
+
+
+def test_prepare_records_rejects_missing_source() -> None:
+    with pytest.raises(DataQualityError, match="missing column"):
+        prepare_records(pd.DataFrame([{"record_id": "a:1"}]))

@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ml.errors import ConfigurationError
+from ml.identity.config import DEFAULT_RULES_PATH
+from ml.identity.prepare import prepare_records
+from ml.identity.rules import MatchRule, apply_rules, load_rules
+
+
+def _links(rows: list[dict[str, str]]) -> set[tuple[str, str, str]]:
+    links = apply_rules(prepare_records(pd.DataFrame(rows)), load_rules(DEFAULT_RULES_PATH))
+    return set(
+        zip(links["record_id_l"], links["record_id_r"], links["matched_by"], strict=True)
+    )
+
+
+def test_load_rules_reads_shipped_file() -> None:
+    rules = load_rules(DEFAULT_RULES_PATH)
+    assert [rule.name for rule in rules] == [
+        "same_crm_contact_id",
+        "slack_profile_email",
+        "same_email",
+    ]
+    assert all(rule.reason for rule in rules)
+
+
+def test_rule_same_crm_contact_id() -> None:
+    rows = [
+        {"record_id": "hubspot:1", "source": "hubspot", "crm_contact_id": "901"},
+        {"record_id": "stripe:c1", "source": "stripe", "crm_contact_id": " 901 "},
+        {"record_id": "stripe:c2", "source": "stripe", "crm_contact_id": "902"},
+    ]
+    assert _links(rows) == {("hubspot:1", "stripe:c1", "rule:same_crm_contact_id")}
+
+
+def test_rule_slack_profile_email() -> None:
+    rows = [
+        {"record_id": "slack:U1", "source": "slack", "email": "ann@acme.com"},
+        {"record_id": "events:r1", "source": "events", "email": "ANN@acme.com"},
+    ]
+    assert _links(rows) == {("events:r1", "slack:U1", "rule:slack_profile_email")}
+
+
+def test_rule_same_email_after_normalizing() -> None:
+    rows = [
+        {"record_id": "events:r1", "source": "events", "email": "a.nn+meetup@gmail.com"},
+        {"record_id": "product:s1", "source": "product", "email": "ann@gmail.com"},
+    ]
+    assert _links(rows) == {("events:r1", "product:s1", "rule:same_email")}
+
+
+def test_rule_same_email_skips_role_mailbox() -> None:
+    rows = [
+        {"record_id": "events:r1", "source": "events", "email": "info@acme.com"},
+        {"record_id": "product:s1", "source": "product", "email": "info@acme.com"},
+    ]
+    assert _links(rows) == set()
+
+
+def test_rule_skips_oversized_group() -> None:
+    rule = MatchRule("same_email", "test", ("email_key",), max_group_size=2)
+    rows = [
+        {"record_id": f"events:r{n}", "source": "events", "email": "x@acme.com"}
+        for n in range(3)
+    ]
+    links = apply_rules(prepare_records(pd.DataFrame(rows)), [rule])
+    assert links.empty
+
+
+def test_rule_links_group_as_star() -> None:
+    rows = [
+        {"record_id": f"events:r{n}", "source": "events", "email": "x@acme.com"}
+        for n in range(4)
+    ]
+    links = apply_rules(prepare_records(pd.DataFrame(rows)), load_rules(DEFAULT_RULES_PATH))
+    assert len(links) == 3
+    assert set(links["record_id_l"]) == {"events:r0"}
+
+
+def test_load_rules_rejects_rule_without_reason(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n  - name: x\n    match_on: [email_key]\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="field 'reason'"):
+        load_rules(path)
