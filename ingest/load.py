@@ -13,7 +13,7 @@ import duckdb
 
 from ingest.files import SourceFile, discover_files, hash_and_check_utf8
 from ingest.registry import SOURCES, TableSpec
-from ingest.stage import STAGE, drop_stage, stage_file
+from ingest.stage import STAGE, drop_stage, stage_files
 from ingest.validate import (
     FUTURE_TOLERANCE,
     build_rules,
@@ -134,10 +134,7 @@ def _load_table(
         return report
 
     drop_stage(con)
-    columns: list[str] = []
-    for source_file in files:
-        if source_file.rel_path in pending:
-            columns += [c for c in stage_file(con, source_file, table.schema) if c not in columns]
+    columns = stage_files(con, [f for f in files if f.rel_path in pending], table.schema)
     is_csv = table.files[0].reader == "csv"
     meta = list(META_COLUMNS) if is_csv else [*META_COLUMNS, "_record"]
     ensure_raw_table(con, table.table, [*columns, *meta])
@@ -274,16 +271,28 @@ def _record_ledger(
     Raises:
         DataQualityError: rows_in differs from rows_loaded + rows_quarantined for a file.
     """
-    counts = con.execute(
+    con.execute(
         f"""
-        select f._file,
-            (select count(*) from {STAGE} as s where s._file = f._file),
-            (select count(*) from raw.{quote(table)} as r where r._file = f._file),
-            (select count(*) from quarantine.rejected_rows as q
-                where q.table_name = ? and q._file = f._file)
-        from (select unnest(?) as _file) as f
+        create or replace temp table _ingest_counts as
+        select files._file, files.content_hash,
+            coalesce(staged.n, 0) as rows_in,
+            coalesce(loaded.n, 0) as rows_loaded,
+            coalesce(rejected.n, 0) as rows_quarantined
+        from (select unnest(?) as _file, unnest(?) as content_hash) as files
+        left join (select _file, count(*) as n from {STAGE} group by _file) as staged
+            on staged._file = files._file
+        left join (
+            select _file, count(*) as n from raw.{quote(table)} group by _file
+        ) as loaded on loaded._file = files._file
+        left join (
+            select _file, count(*) as n from quarantine.rejected_rows
+            where table_name = ? group by _file
+        ) as rejected on rejected._file = files._file
         """,
-        [table, list(pending)],
+        [list(pending), list(pending.values()), table],
+    )
+    counts = con.execute(
+        "select _file, rows_in, rows_loaded, rows_quarantined from _ingest_counts"
     ).fetchall()
     for path, rows_in, rows_loaded, rows_quarantined in counts:
         if rows_in != rows_loaded + rows_quarantined:
@@ -291,13 +300,15 @@ def _record_ledger(
                 f"{path}: rows_in {rows_in} != rows_loaded {rows_loaded} + rows_quarantined "
                 f"{rows_quarantined} for raw.{table}; the load was rolled back"
             )
-        con.execute(
-            "insert into raw.load_ledger values (?, ?, ?, ?, ?, ?, ?)",
-            [table, path, pending[path], rows_in, rows_loaded, rows_quarantined, loaded_at],
-        )
         report.rows_in += rows_in
         report.rows_loaded += rows_loaded
         report.rows_quarantined += rows_quarantined
+    con.execute(
+        "insert into raw.load_ledger select ?, _file, content_hash, rows_in, rows_loaded, "
+        "rows_quarantined, ?::timestamptz from _ingest_counts",
+        [table, loaded_at],
+    )
+    con.execute("drop table _ingest_counts")
 
 
 def _first_reasons(con: duckdb.DuckDBPyConnection, table: str, paths: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ are parsed in Python by `ingest.readers` and handed over as Arrow tables.
 import logging
 
 import duckdb
+import pyarrow as pa
 
 from ingest.files import SourceFile, read_csv_header
 from ingest.readers import READERS
@@ -23,43 +24,54 @@ REJECTS_TABLE = "_ingest_csv_rejects"
 REJECTS_SCAN = "_ingest_csv_scans"
 
 
-def stage_file(
-    con: duckdb.DuckDBPyConnection, source_file: SourceFile, schema: TableSchema
+def stage_files(
+    con: duckdb.DuckDBPyConnection, files: list[SourceFile], schema: TableSchema
 ) -> list[str]:
-    """Append one file's rows to the stage table, creating or widening it as needed.
+    """Stage the rows of a table's files into one temporary table.
+
+    JSON and XML files are parsed first and staged in one step, because a Slack export has a
+    file per channel and day and staging thousands of small tables one by one is slow.
 
     Returns:
-        The file's data columns in file order.
+        The data columns of the files, in order of first appearance.
 
     Raises:
-        InputFileError: The file cannot be read as its format or lacks a required column.
+        InputFileError: A file cannot be read as its format or lacks a required column.
     """
-    if source_file.reader == "csv":
-        columns = _stage_csv(con, source_file, schema)
-    else:
-        columns = _stage_parsed(con, source_file, schema)
-    _append_to_stage(con)
+    columns: list[str] = []
+    parsed: list[pa.Table] = []
+    for source_file in files:
+        if source_file.reader == "csv":
+            file_columns = _stage_csv(con, source_file, schema)
+            _append_to_stage(con)
+        else:
+            rows = READERS[source_file.reader](source_file)
+            file_path = pa.array([source_file.rel_path] * len(rows), type=pa.string())
+            parsed.append(rows.to_arrow().append_column("_file", file_path))
+            file_columns = list(rows.fields)
+        columns += [name for name in file_columns if name not in columns]
+    if parsed:
+        columns += _stage_parsed(con, pa.concat_tables(parsed, promote_options="default"), schema)
     return columns
 
 
 def _stage_parsed(
-    con: duckdb.DuckDBPyConnection, source_file: SourceFile, schema: TableSchema
+    con: duckdb.DuckDBPyConnection, arrow_rows: pa.Table, schema: TableSchema
 ) -> list[str]:
-    rows = READERS[source_file.reader](source_file)
-    arrow_rows = rows.to_arrow()
-    # A required field that no record of the file has still gets a column, so the row check
-    # rejects every row for it instead of failing on an unknown column.
-    absent = [name for name in schema.required if name not in rows.fields]
+    """Stage parsed rows; returns the required fields that no record had."""
+    # A required field that no record has still gets a column, so the row check rejects every
+    # row for it instead of failing on an unknown column.
+    absent = [name for name in schema.required if name not in arrow_rows.column_names]
     nulls = "".join(f", cast(null as varchar) as {quote(name)}" for name in absent)
     con.register("_ingest_arrow_rows", arrow_rows)
     try:
         con.execute(
-            f"create or replace temp table {FILE_STAGE} as select *{nulls}, "
-            f"{literal(source_file.rel_path)} as _file from _ingest_arrow_rows"
+            f"create or replace temp table {FILE_STAGE} as select *{nulls} from _ingest_arrow_rows"
         )
     finally:
         con.unregister("_ingest_arrow_rows")
-    return [*rows.fields, *absent]
+    _append_to_stage(con)
+    return absent
 
 
 def _stage_csv(
