@@ -11,9 +11,7 @@ from ml.identity.rules import MatchRule, apply_rules, load_rules
 
 def _links(rows: list[dict[str, str]]) -> set[tuple[str, str, str]]:
     links = apply_rules(prepare_records(pd.DataFrame(rows)), load_rules(DEFAULT_RULES_PATH))
-    return set(
-        zip(links["record_id_l"], links["record_id_r"], links["matched_by"], strict=True)
-    )
+    return set(zip(links["record_id_l"], links["record_id_r"], links["matched_by"], strict=True))
 
 
 def test_load_rules_reads_shipped_file() -> None:
@@ -62,8 +60,7 @@ def test_rule_same_email_skips_role_mailbox() -> None:
 def test_rule_skips_oversized_group() -> None:
     rule = MatchRule("same_email", "test", ("email_key",), max_group_size=2)
     rows = [
-        {"record_id": f"events:r{n}", "source": "events", "email": "x@acme.com"}
-        for n in range(3)
+        {"record_id": f"events:r{n}", "source": "events", "email": "x@acme.com"} for n in range(3)
     ]
     links = apply_rules(prepare_records(pd.DataFrame(rows)), [rule])
     assert links.empty
@@ -71,8 +68,7 @@ def test_rule_skips_oversized_group() -> None:
 
 def test_rule_links_group_as_star() -> None:
     rows = [
-        {"record_id": f"events:r{n}", "source": "events", "email": "x@acme.com"}
-        for n in range(4)
+        {"record_id": f"events:r{n}", "source": "events", "email": "x@acme.com"} for n in range(4)
     ]
     links = apply_rules(prepare_records(pd.DataFrame(rows)), load_rules(DEFAULT_RULES_PATH))
     assert len(links) == 3

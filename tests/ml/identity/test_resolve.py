@@ -1,0 +1,143 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ml.errors import DataQualityError
+from ml.identity import IdentityConfig, resolve_people
+from tests.ml.identity.conftest import person_of
+
+JANE = ["hubspot:1", "stripe:cus_1", "discourse:7", "github:janedoe"]
+
+
+def _override(left: str, right: str, decision: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "record_id_l": left,
+                "record_id_r": right,
+                "decision": decision,
+                "reason": "checked by hand",
+                "decided_by": "reviewer@example.org",
+            }
+        ]
+    )
+
+
+def test_resolve_people_joins_jane(community_records, config) -> None:
+    result = resolve_people(community_records, config)
+    people = person_of(result.clusters)
+    assert len({people[r] for r in JANE}) == 1
+    assert people["events:r1"] != people["product:s1"]
+    assert people["slack:U9"] != people["discord:9"]
+    assert result.metrics["people"] == 5
+
+
+def test_resolve_people_matched_by(community_records, config) -> None:
+    clusters = resolve_people(community_records, config).clusters.set_index("record_id")
+    assert clusters.loc["hubspot:1", "matched_by"] == "rule:same_email"
+    assert clusters.loc["hubspot:1", "match_probability"] == 1.0
+    assert clusters.loc["github:janedoe", "matched_by"] == "model"
+    assert clusters.loc["events:r1", "matched_by"] == "singleton"
+    assert pd.isna(clusters.loc["events:r1", "match_probability"])
+
+
+def test_resolve_people_person_id_is_pseudonymous(community_records, config) -> None:
+    clusters = resolve_people(community_records, config).clusters
+    assert clusters["person_id"].str.fullmatch(r"per_[0-9a-f]{16}").all()
+    assert not clusters["person_id"].str.contains("jane|acme|hubspot").any()
+
+
+def test_cannot_link_beats_model(community_records, config) -> None:
+    overrides = _override("discourse:7", "hubspot:1", "cannot_link")
+    result = resolve_people(community_records, config, overrides=overrides)
+    people = person_of(result.clusters)
+    # discourse:7 scores above 0.99 against three of Jane's records; none may join it.
+    assert people["discourse:7"] != people["hubspot:1"]
+    assert people["discourse:7"] != people["stripe:cus_1"]
+    assert people["github:janedoe"] == people["hubspot:1"]
+    links = result.links
+    assert not (
+        (links["record_id_l"] == "discourse:7") | (links["record_id_r"] == "discourse:7")
+    ).any()
+
+
+def test_must_link_joins_weak_pair(community_records, config, tmp_path: Path) -> None:
+    path = tmp_path / "overrides.csv"
+    _override("product:s1", "events:r1", "must_link").to_csv(path, index=False)
+    result = resolve_people(community_records, config, overrides=path)
+    clusters = result.clusters.set_index("record_id")
+    assert clusters.loc["events:r1", "person_id"] == clusters.loc["product:s1", "person_id"]
+    assert clusters.loc["events:r1", "matched_by"] == "override"
+    assert result.metrics["links_by_override"] == 1
+
+
+def test_override_unknown_record_raises(community_records, config) -> None:
+    with pytest.raises(DataQualityError, match="not found in the input records"):
+        resolve_people(
+            community_records, config, overrides=_override("x:1", "hubspot:1", "must_link")
+        )
+
+
+def test_review_band_holds_uncertain_pairs(community_records) -> None:
+    config = IdentityConfig(review_band=(0.05, 0.9))
+    result = resolve_people(community_records, config)
+    queue = result.review_queue
+    pairs = set(zip(queue["record_id_l"], queue["record_id_r"], strict=True))
+    assert pairs == {("events:r1", "product:s1"), ("discord:9", "slack:U9")}
+    assert queue["match_probability"].between(0.05, 0.9, inclusive="left").all()
+    assert {"email_l", "email_r", "full_name_l", "full_name_r"} <= set(queue.columns)
+
+
+def test_review_band_skips_decided_pairs(community_records) -> None:
+    config = IdentityConfig(review_band=(0.05, 0.9))
+    overrides = _override("events:r1", "product:s1", "cannot_link")
+    queue = resolve_people(community_records, config, overrides=overrides).review_queue
+    assert list(zip(queue["record_id_l"], queue["record_id_r"], strict=True)) == [
+        ("discord:9", "slack:U9")
+    ]
+
+
+def test_stable_ids_after_incremental_run(community_records, config) -> None:
+    first = resolve_people(community_records.iloc[:5], config)
+    second = resolve_people(community_records, config, previous_clusters=first.clusters)
+    before, after = person_of(first.clusters), person_of(second.clusters)
+    for record_id, person_id in before.items():
+        assert after[record_id] == person_id
+    assert second.lineage.empty
+
+
+def test_lineage_records_merge_and_split(community_records, config) -> None:
+    joined = resolve_people(
+        community_records,
+        config,
+        overrides=_override("events:r1", "product:s1", "must_link"),
+    )
+    apart = resolve_people(community_records, config, previous_clusters=joined.clusters)
+    rejoined = resolve_people(
+        community_records,
+        config,
+        previous_clusters=apart.clusters,
+        overrides=_override("events:r1", "product:s1", "must_link"),
+    )
+    assert apart.lineage["reason"].tolist() == ["split"]
+    assert rejoined.lineage["reason"].tolist() == ["merge"]
+    assert person_of(rejoined.clusters)["events:r1"] == person_of(joined.clusters)["events:r1"]
+
+
+def test_threshold_clusters_cover_each_threshold(community_records, config) -> None:
+    result = resolve_people(community_records, config)
+    counts = result.threshold_clusters.groupby("threshold").size()
+    assert counts.index.tolist() == list(config.sensitivity_thresholds)
+    assert (counts == len(community_records)).all()
+
+
+def test_model_saved_and_reloaded(community_records, config, tmp_path: Path) -> None:
+    model_path = tmp_path / "identity_model.json"
+    first = resolve_people(community_records, config, model_path=model_path)
+    assert model_path.is_file()
+    second = resolve_people(community_records, config, model_path=model_path)
+    assert second.metrics["model"]["trained_at"] == first.metrics["model"]["trained_at"]
+    assert second.links["match_probability"].tolist() == pytest.approx(
+        first.links["match_probability"].tolist()
+    )
