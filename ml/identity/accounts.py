@@ -36,7 +36,9 @@ def assign_accounts(
     frame = records[["record_id"]].copy()
     frame["record_id"] = frame["record_id"].astype(str)
     email_domains = (
-        records["email"].map(normalize_email).map(lambda e: e.split("@", 1)[1] if e else None)
+        records["email"]
+        .map(normalize_email, na_action="ignore")
+        .map(lambda e: e.split("@", 1)[1] if isinstance(e, str) and "@" in e else None)
     )
     crm_domains = records.get("company_domain", pd.Series(None, index=records.index))
     frame["crm_domain"] = [company_domain_of(d, None, free_mail_domains) for d in crm_domains]
