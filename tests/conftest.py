@@ -8,7 +8,6 @@ forecast), and the tests read the warehouse it leaves.
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def failure_messages(result: ExecuteInProcessResult) -> str:
 
 
 @pytest.fixture(scope="session")
-def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
+def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """Simulate a small community and run the whole pipeline over it once per session."""
     root = tmp_path_factory.mktemp("simulated")
     subprocess.run(
@@ -81,4 +80,4 @@ def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline
     landing = root / "world" / "landing"
     warehouse = root / "warehouse.duckdb"
     result = run_demo_job(landing, warehouse)
-    yield PipelineRun(landing, root / "world" / "truth", warehouse, result)
+    return PipelineRun(landing, root / "world" / "truth", warehouse, result)

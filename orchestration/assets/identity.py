@@ -1,7 +1,13 @@
 """Identity resolution: source identity records -> people and accounts."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, multi_asset
-from dagster import AssetSpec
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
 from ml.identity import IdentityConfig, assign_accounts, resolve_people
 from ml.io import read_table, replace_table, table_exists

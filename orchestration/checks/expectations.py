@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, asset_check
+from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, asset_check
 
 from ml.io import read_table
 from ml.quality.expectations import list_suites, suite_table, validate_frame

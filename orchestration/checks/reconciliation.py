@@ -37,11 +37,12 @@ def credits_sum_to_revenue(warehouse: WarehouseResource) -> AssetCheckResult:
             """,
             [TOLERANCE_PER_CONVERSION],
         ).df()
+    first = mismatches.head(5).to_string(index=False) if len(mismatches) else "none"
     return AssetCheckResult(
         passed=mismatches.empty,
         severity=AssetCheckSeverity.ERROR,
         metadata={
             "mismatched_conversions": len(mismatches),
-            "first_mismatches": mismatches.head(5).to_string(index=False) if len(mismatches) else "none",
+            "first_mismatches": first,
         },
     )
