@@ -1,8 +1,13 @@
 """Community sources: Slack export, Discourse API responses and GitHub webhook deliveries."""
 
+import datetime as dt
+import heapq
+import itertools
 import json
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from typing import IO
 
 import numpy as np
 
@@ -92,62 +97,97 @@ def _write_slack_messages(ctx: ChunkContext, user_ids: dict[int, str]) -> None:
     config, rng, counters = ctx.config, ctx.rng, ctx.counters
     rows = ctx.touches_of("community_chat")
     channel_index = rng.choice(len(names.SLACK_CHANNELS), size=len(rows), p=SLACK_CHANNEL_WEIGHTS)
-    recent: dict[int, deque[dict[str, object]]] = {i: deque(maxlen=20) for i in range(6)}
-    messages: list[tuple[str, str, dict[str, object]]] = []
+    all_users = np.array(sorted(user_ids.values()))
+    recent: dict[int, deque[tuple[int, dict[str, object]]]] = {
+        i: deque(maxlen=20) for i in range(6)
+    }
+    staged: dict[int, list[tuple[int, int, dict[str, object]]]] = {i: [] for i in range(6)}
+    chat = CHANNELS.index("community_chat")
     for row, channel in zip(rows, channel_index, strict=True):
         person_index = int(ctx.touches.person[row])
-        second = int(ctx.touches.second[row])
+        epoch = epoch_seconds(config.start, int(ctx.touches.second[row]))
         counters.slack_messages += 1
-        ts = f"{epoch_seconds(config.start, second)}.{counters.slack_messages % 1_000_000:06d}"
+        ts = f"{epoch}.{counters.slack_messages % 1_000_000:06d}"
         message: dict[str, object] = {
             "type": "message",
             "user": user_ids[person_index],
             "text": _message_text(rng),
             "ts": ts,
         }
-        candidates = [m for m in recent[channel] if float(str(m["ts"])) > float(ts) - 3 * 86_400]
-        if candidates and rng.random() < THREAD_REPLY_SHARE:
-            parent = candidates[int(rng.integers(len(candidates)))]
-            message["thread_ts"] = parent["ts"]
-            message["parent_user_id"] = parent["user"]
-            parent["thread_ts"] = parent["ts"]
-            parent["reply_count"] = int(str(parent.get("reply_count", 0))) + 1
-            replies = parent.setdefault("replies", [])
-            assert isinstance(replies, list)
-            replies.append({"user": message["user"], "ts": ts})
-        else:
-            recent[channel].append(message)
-        if rng.random() < REACTION_SHARE and user_ids:
-            reactors = rng.choice(
-                list(user_ids.values()), size=min(3, len(user_ids)), replace=False
-            )
-            count = int(rng.integers(1, len(reactors) + 1))
+        _attach_to_thread(rng, recent[channel], message, epoch)
+        if rng.random() < REACTION_SHARE and len(all_users):
+            picks = rng.integers(0, len(all_users), int(rng.integers(1, 4)))
+            reactors = sorted({str(all_users[pick]) for pick in picks})
             message["reactions"] = [
                 {
                     "name": ("+1", "tada", "eyes", "heart")[rng.integers(4)],
-                    "users": list(reactors[:count]),
-                    "count": count,
+                    "users": reactors,
+                    "count": len(reactors),
                 }
             ]
+        staged[channel].append((epoch, counters.slack_messages, message))
         name = names.SLACK_CHANNELS[channel]
-        day = iso_timestamp(config.start, second)[:10]
-        messages.append((name, day, message))
         ctx.record_touch(
-            person_index,
-            CHANNELS.index("community_chat"),
-            "slack",
-            user_ids[person_index],
-            f"{name}/{ts}",
-            iso_timestamp(config.start, second),
+            person_index, chat, "slack", user_ids[person_index], f"{name}/{ts}", ctx.stamp(row)
         )
-    for name, day, message in messages:
-        ctx.sink.append_line(
-            f"{SLACK_PARTS}/{name}/{day}.jsonl", json.dumps(message, ensure_ascii=False)
-        )
+    for channel, messages in staged.items():
+        name = names.SLACK_CHANNELS[channel]
+        relative = f"{SLACK_PARTS}/{name}/chunk_{ctx.chunk.index:05d}.jsonl"
+        for epoch, serial, message in messages:
+            ctx.sink.append_line(relative, f"{epoch}\t{serial}\t{json.dumps(message)}")
+        ctx.sink.close_lines(relative)
 
 
-def finish_slack(sink: Sink, seed: int, created: int) -> None:
-    """Merge staged Slack parts into the export layout: channels.json and one file a day."""
+def _attach_to_thread(
+    rng: np.random.Generator,
+    recent: deque[tuple[int, dict[str, object]]],
+    message: dict[str, object],
+    epoch: int,
+) -> None:
+    """Make the message a reply to a recent thread of its channel, or a new thread parent."""
+    candidates = [parent for parent_epoch, parent in recent if parent_epoch > epoch - 3 * 86_400]
+    if not candidates or rng.random() >= THREAD_REPLY_SHARE:
+        recent.append((epoch, message))
+        return
+    parent = candidates[int(rng.integers(len(candidates)))]
+    message["thread_ts"] = parent["ts"]
+    message["parent_user_id"] = parent["user"]
+    parent["thread_ts"] = parent["ts"]
+    parent["reply_count"] = int(str(parent.get("reply_count", 0))) + 1
+    replies = parent.setdefault("replies", [])
+    if isinstance(replies, list):
+        replies.append({"user": message["user"], "ts": message["ts"]})
+
+
+def _merge_channel_parts(sink: Sink, start: dt.date, name: str) -> None:
+    """Merge the time-sorted part files of one channel into one JSON file a day."""
+    folder = sink.out_dir / SLACK_PARTS / name
+    parts = sorted(folder.glob("chunk_*.jsonl")) if folder.exists() else []
+    handles = [part.open(encoding="utf-8") for part in parts]
+    start_epoch = epoch_seconds(start, 0)
+
+    def keyed(handle: IO[str]) -> Iterator[tuple[int, int, str]]:
+        for line in handle:
+            epoch, serial, text = line.rstrip("\n").split("\t", 2)
+            yield int(epoch), int(serial), text
+
+    def day_of(item: tuple[int, int, str]) -> str:
+        return (start + dt.timedelta(days=(item[0] - start_epoch) // 86_400)).isoformat()
+
+    merged = heapq.merge(*(keyed(handle) for handle in handles))
+    for day, items in itertools.groupby(merged, key=day_of):
+        path = sink.out_dir / "landing" / "slack" / name / f"{day}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as target:
+            target.write("[\n")
+            target.write(",\n".join(text for _, _, text in items))
+            target.write("\n]\n")
+    for handle in handles:
+        handle.close()
+
+
+def finish_slack(sink: Sink, start: dt.date, seed: int) -> None:
+    """Write channels.json and merge staged messages into one file a channel a day."""
     for relative in sink.line_files(SLACK_PARTS):
         sink.close_lines(relative)
     parts = sink.out_dir / SLACK_PARTS
@@ -159,7 +199,7 @@ def finish_slack(sink: Sink, seed: int, created: int) -> None:
             {
                 "id": slack_channel_id(seed, name),
                 "name": name,
-                "created": str(created),
+                "created": str(epoch_seconds(start, 0)),
                 "creator": members[0] if members else "",
                 "is_archived": False,
                 "is_general": name == "general",
@@ -172,19 +212,7 @@ def finish_slack(sink: Sink, seed: int, created: int) -> None:
                 },
             }
         )
-        folder = parts / name
-        if not folder.exists():
-            continue
-        for part in sorted(folder.glob("*.jsonl")):
-            day_messages = [
-                json.loads(line) for line in part.read_text(encoding="utf-8").splitlines()
-            ]
-            day_messages.sort(key=lambda message: float(message["ts"]))
-            target = sink.out_dir / "landing" / "slack" / name / f"{part.stem}.json"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(
-                json.dumps(day_messages, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
+        _merge_channel_parts(sink, start, name)
     channels_path = sink.out_dir / "landing" / "slack" / "channels.json"
     channels_path.write_text(json.dumps(channels, indent=1) + "\n", encoding="utf-8")
     sink.remove_tree(SLACK_PARTS)
@@ -202,7 +230,9 @@ def write_discourse(ctx: ChunkContext) -> None:
         username = identities.handle(rng, person) + str(user_id % 97)
         display = identities.vary_full_name(rng, person) if rng.random() < 0.85 else None
         usernames[int(person_index)] = (user_id, username, display)
-        created = iso_timestamp(config.start, person.joined_day * 86_400 + 3600, milliseconds=True)
+        created = iso_timestamp(config.start, person.joined_day * 86_400 + 3600).replace(
+            "Z", ".000Z"
+        )
         ctx.sink.append_json(
             "landing/discourse/users.json",
             {
@@ -214,8 +244,8 @@ def write_discourse(ctx: ChunkContext) -> None:
                 "admin": False,
                 "moderator": False,
                 "created_at": created,
-                "last_seen_at": iso_timestamp(
-                    config.start, (config.days - 1) * 86_400, milliseconds=True
+                "last_seen_at": iso_timestamp(config.start, (config.days - 1) * 86_400).replace(
+                    "Z", ".000Z"
                 ),
                 "trust_level": int(rng.integers(0, 4)),
                 "username_lower": username.lower(),
@@ -227,7 +257,7 @@ def write_discourse(ctx: ChunkContext) -> None:
     for row in ctx.touches_of("community_forum"):
         poster = int(ctx.touches.person[row])
         user_id, username, display = usernames[poster]
-        created_at = iso_timestamp(config.start, int(ctx.touches.second[row]), milliseconds=True)
+        created_at = ctx.stamp(row).replace("Z", ".000Z")
         counters.discourse_posts += 1
         if open_topics and rng.random() < 0.6:
             topic = open_topics[int(rng.integers(len(open_topics)))]
@@ -275,7 +305,7 @@ def write_discourse(ctx: ChunkContext) -> None:
             "discourse",
             str(user_id),
             str(post["id"]),
-            iso_timestamp(config.start, int(ctx.touches.second[row])),
+            ctx.stamp(row),
         )
 
 
@@ -320,7 +350,7 @@ def write_github(ctx: ChunkContext) -> None:
             logins[person_index] = identities.handle(rng, person)
             ctx.record_identity("github", str(int(ids[person_index])), person_index)
         sender = _github_user(logins[person_index], int(ids[person_index]))
-        at = iso_timestamp(config.start, int(ctx.touches.second[row]))
+        at = ctx.stamp(row)
         repository_name = names.GITHUB_REPOSITORIES[rng.integers(len(names.GITHUB_REPOSITORIES))]
         repository = _github_repository(repository_name)
         event = kinds[rng.choice(len(kinds), p=weights)]

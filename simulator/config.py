@@ -61,17 +61,17 @@ class ChannelMechanics:
 
 
 MECHANICS: dict[str, ChannelMechanics] = {
-    "community_chat": ChannelMechanics(18.0, 0.6, 0.0, 3.0),
-    "community_forum": ChannelMechanics(5.0, 0.5, 0.35, 1.5),
-    "github": ChannelMechanics(4.0, 0.4, 0.25, 1.5),
+    "community_chat": ChannelMechanics(9.0, 0.6, 0.0, 2.0),
+    "community_forum": ChannelMechanics(3.0, 0.5, 0.35, 1.0),
+    "github": ChannelMechanics(3.0, 0.4, 0.25, 1.0),
     "event": ChannelMechanics(0.9, 0.5, 1.2, 0.6),
     "webinar": ChannelMechanics(1.4, 0.6, 0.9, 0.6),
     "community_referral": ChannelMechanics(1.2, 0.4, 0.6, 0.8),
-    "newsletter": ChannelMechanics(3.0, 0.3, 0.25, 1.5),
+    "newsletter": ChannelMechanics(2.0, 0.3, 0.25, 1.0),
     "paid_search": ChannelMechanics(1.2, 0.5, 0.45, 0.8),
     "social": ChannelMechanics(1.5, 0.4, 0.0, 1.0),
-    "organic_search": ChannelMechanics(2.5, 0.4, 0.15, 1.2),
-    "direct": ChannelMechanics(3.0, 0.6, 0.0, 1.5),
+    "organic_search": ChannelMechanics(1.5, 0.4, 0.15, 1.0),
+    "direct": ChannelMechanics(1.5, 0.6, 0.0, 1.0),
     "referral": ChannelMechanics(1.0, 0.3, 0.0, 1.0),
     "product_signup": ChannelMechanics(0.35, 0.8, 1.4, 0.5),
 }

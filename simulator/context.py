@@ -6,7 +6,7 @@ import numpy as np
 
 from simulator.config import CHANNELS, SimulationConfig
 from simulator.population import Chunk
-from simulator.sink import Sink
+from simulator.sink import Sink, iso_strings
 from simulator.touches import TouchTable
 
 PERSON_RECORDS = "truth/person_records.csv"
@@ -54,12 +54,21 @@ class ChunkContext:
     counters: RunCounters
     rng: np.random.Generator
 
+    identity_rows: list[tuple[str, str, str]] = field(default_factory=list)
+    touch_rows: list[tuple[str, ...]] = field(default_factory=list)
+    stamps: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stamps = iso_strings(self.config.start, self.touches.second)
+
+    def stamp(self, row: int | np.integer) -> str:
+        """ISO 8601 UTC time stamp of one row of the touch table."""
+        return self.stamps[row]
+
     def record_identity(self, source: str, record_id: str, person_index: int) -> None:
-        """Write one truth row linking a source record to the person behind it."""
+        """Stage one truth row linking a source record to the person behind it."""
         person = self.chunk.people[person_index]
-        self.sink.write_csv(
-            PERSON_RECORDS, PERSON_RECORD_HEADER, [(source, record_id, person.person_id)]
-        )
+        self.identity_rows.append((source, record_id, person.person_id))
 
     def record_touch(
         self,
@@ -70,7 +79,7 @@ class ChunkContext:
         event_id: str,
         occurred_at: str,
     ) -> None:
-        """Write one truth row for a touch, naming the landing record that carries it."""
+        """Stage one truth row for a touch, naming the landing record that carries it."""
         person = self.chunk.people[person_index]
         self.counters.touches += 1
         account_id = "" if person.account is None else person.account.account_id
@@ -84,7 +93,14 @@ class ChunkContext:
             record_id,
             event_id,
         )
-        self.sink.write_csv(TOUCHES, TOUCH_HEADER, [row])
+        self.touch_rows.append(row)
+
+    def flush(self) -> None:
+        """Write the staged truth rows of the chunk."""
+        self.sink.write_csv(PERSON_RECORDS, PERSON_RECORD_HEADER, self.identity_rows)
+        self.sink.write_csv(TOUCHES, TOUCH_HEADER, self.touch_rows)
+        self.identity_rows.clear()
+        self.touch_rows.clear()
 
     def touches_of(self, channel: str) -> np.ndarray:
         """Row indices of the chunk's touch table for one channel, in time order."""

@@ -3,7 +3,7 @@
 import numpy as np
 
 from simulator import identities
-from simulator.config import CHANNELS
+from simulator.config import CHANNELS, WEB_CHANNELS
 from simulator.context import ChunkContext
 from simulator.population import stable_token
 from simulator.sink import iso_timestamp
@@ -70,7 +70,7 @@ def write_attendance(ctx: ChunkContext) -> None:
                 identities.company_label(rng, person),
                 iso_timestamp(config.start, max(registered, 0)),
                 "true" if attended else "false",
-                iso_timestamp(config.start, second) if attended else "",
+                ctx.stamp(row) if attended else "",
             )
         )
         ctx.record_identity("events", registration_id, person_index)
@@ -81,97 +81,100 @@ def write_attendance(ctx: ChunkContext) -> None:
                 "events",
                 registration_id,
                 event.event_id,
-                iso_timestamp(config.start, second),
+                ctx.stamp(row),
             )
     ctx.sink.write_csv("landing/events/attendance.csv", ATTENDANCE_HEADER, output)
 
 
-def _web_fields(rng: np.random.Generator, channel: str, second: int) -> tuple[str, str, str, str]:
-    """Return (referrer_url, utm_source, utm_medium, utm_campaign) that map to `channel`."""
+def _web_fields(channel: str, draw: float, second: int) -> tuple[str, str, str, str]:
+    """Return (referrer_url, utm_source, utm_medium, utm_campaign) that map to `channel`.
+
+    `draw` is a uniform number in [0, 1) that picks among the variants of the channel.
+    """
     month = f"{second // (30 * 86_400):02d}"
+    pick = int(draw * 6)
     if channel == "newsletter":
         return (
             "",
-            ("newsletter", "hubspot")[rng.integers(2)],
-            ("email", "newsletter")[rng.integers(2)],
+            ("newsletter", "hubspot")[pick % 2],
+            ("email", "newsletter")[pick // 3],
             f"digest-{month}",
         )
     if channel == "paid_search":
-        engine = ("google", "bing")[rng.integers(2)]
+        engine = ("google", "bing")[pick % 2]
         return (
             f"https://www.{engine}.com/",
             engine,
-            ("cpc", "ppc", "paid")[rng.integers(3)],
+            ("cpc", "ppc", "paid")[pick % 3],
             "brand-search",
         )
     if channel == "social":
-        network = ("linkedin", "twitter", "reddit")[rng.integers(3)]
+        network = ("linkedin", "twitter", "reddit")[pick % 3]
         return (
             f"https://www.{network}.com/",
             network,
-            ("social", "paid_social")[rng.integers(2)],
+            ("social", "paid_social")[pick % 2],
             "launch-week",
         )
     if channel == "community_referral":
-        place = ("slack", "discourse", "github")[rng.integers(3)]
-        return "", place, "community", "community-links"
+        return "", ("slack", "discourse", "github")[pick % 3], "community", "community-links"
     if channel == "organic_search":
-        return SEARCH_REFERRERS[rng.integers(len(SEARCH_REFERRERS))], "", "", ""
+        return SEARCH_REFERRERS[pick % len(SEARCH_REFERRERS)], "", "", ""
     if channel == "referral":
-        return OTHER_REFERRERS[rng.integers(len(OTHER_REFERRERS))], "", "", ""
+        return OTHER_REFERRERS[pick % len(OTHER_REFERRERS)], "", "", ""
     return "", "", "", ""
 
 
-def write_web(ctx: ChunkContext) -> None:
-    """Write web sessions; each person browses from one to three anonymous ids (devices)."""
-    config, rng, counters = ctx.config, ctx.rng, ctx.counters
-    web_channels = {CHANNELS.index(name) for name in CHANNELS} - {
-        CHANNELS.index(name)
-        for name in (
-            "community_chat",
-            "community_forum",
-            "github",
-            "event",
-            "webinar",
-            "product_signup",
-        )
-    }
-    rows = [
-        row
-        for row in range(len(ctx.touches.person))
-        if int(ctx.touches.channel[row]) in web_channels
-    ]
-    signup_second = _signup_seconds(ctx)
+def _device_ids(ctx: ChunkContext, people: np.ndarray) -> dict[int, list[str]]:
+    """Give each browsing person one to three anonymous ids (cookies on different devices)."""
     devices: dict[int, list[str]] = {}
+    counts = ctx.rng.integers(1, 4, len(people))
+    for person_index, count in zip(people.tolist(), counts.tolist(), strict=True):
+        tokens = []
+        for _ in range(count):
+            ctx.counters.anonymous_ids += 1
+            number = ctx.counters.anonymous_ids
+            tokens.append(stable_token(ctx.config.seed, "anonymous_id", number, ALPHANUMERIC, 16))
+        devices[person_index] = tokens
+    return devices
+
+
+def write_web(ctx: ChunkContext) -> None:
+    """Write web sessions; a session carries the user's email only after they signed up."""
+    rng, counters = ctx.rng, ctx.counters
+    web_channels = [CHANNELS.index(name) for name in WEB_CHANNELS]
+    rows = np.flatnonzero(np.isin(ctx.touches.channel, web_channels))
+    signup_second = _signup_seconds(ctx)
+    devices = _device_ids(ctx, np.unique(ctx.touches.person[rows]))
+    device_draw = rng.random(len(rows))
+    known_draw = rng.random(len(rows))
+    field_draw = rng.random(len(rows))
+    pageviews = rng.integers(1, 7, len(rows))
+    page_index = rng.integers(0, len(PAGES), (len(rows), 6))
     used: set[str] = set()
     output = []
-    for row in rows:
+    for position, row in enumerate(rows.tolist()):
         person_index = int(ctx.touches.person[row])
         person = ctx.chunk.people[person_index]
-        if person_index not in devices:
-            devices[person_index] = []
-            for _ in range(int(rng.integers(1, 4))):
-                counters.anonymous_ids += 1
-                anonymous_id = stable_token(
-                    config.seed, "anonymous_id", counters.anonymous_ids, ALPHANUMERIC, 16
-                )
-                devices[person_index].append(anonymous_id)
-        anonymous_id = devices[person_index][int(rng.integers(len(devices[person_index])))]
+        choices = devices[person_index]
+        anonymous_id = choices[int(device_draw[position] * len(choices))]
         if anonymous_id not in used:
             used.add(anonymous_id)
             ctx.record_identity("web", anonymous_id, person_index)
         second = int(ctx.touches.second[row])
-        channel = CHANNELS[int(ctx.touches.channel[row])]
-        known = second > signup_second.get(person_index, 1 << 60) or rng.random() < 0.05
-        referrer, source, medium, campaign = _web_fields(rng, channel, second)
-        pageviews = int(rng.integers(1, 7))
-        pages = [PAGES[i] for i in rng.integers(0, len(PAGES), pageviews)]
+        channel_index = int(ctx.touches.channel[row])
+        signed_up = second > signup_second.get(person_index, 1 << 60)
+        known = signed_up or known_draw[position] < 0.05
+        referrer, source, medium, campaign = _web_fields(
+            CHANNELS[channel_index], float(field_draw[position]), second
+        )
+        pages = [PAGES[i] for i in page_index[position, : pageviews[position]]]
         query = (
             f"?utm_source={source}&utm_medium={medium}&utm_campaign={campaign}" if medium else ""
         )
         counters.sessions += 1
         session_id = f"WS{counters.sessions:09d}"
-        started = iso_timestamp(config.start, second)
+        started = ctx.stamp(row)
         output.append(
             (
                 session_id,
@@ -183,13 +186,11 @@ def write_web(ctx: ChunkContext) -> None:
                 source,
                 medium,
                 campaign,
-                pageviews,
+                len(pages),
                 "|".join(pages),
             )
         )
-        ctx.record_touch(
-            person_index, int(ctx.touches.channel[row]), "web", anonymous_id, session_id, started
-        )
+        ctx.record_touch(person_index, channel_index, "web", anonymous_id, session_id, started)
     ctx.sink.write_csv("landing/web/sessions.csv", SESSION_HEADER, output)
 
 
@@ -218,7 +219,7 @@ def write_signups(ctx: ChunkContext) -> None:
         seen.add(person_index)
         counters.signups += 1
         signup_id = "su_" + stable_token(config.seed, "signup", counters.signups, ALPHANUMERIC, 12)
-        at = iso_timestamp(config.start, int(ctx.touches.second[row]))
+        at = ctx.stamp(row)
         plan = ("free", "trial", "team")[rng.choice(3, p=[0.5, 0.4, 0.1])]
         source = ("", "google", "newsletter", "slack", "github", "linkedin")[rng.integers(6)]
         output.append(

@@ -83,18 +83,14 @@ def stable_token(seed: int, kind: str, number: int, alphabet: str, length: int) 
         kind: namespace such as "slack_user" so tokens of different kinds differ.
         number: global index of the object within its kind.
         alphabet: characters to draw from.
-        length: number of characters returned.
+        length: number of characters returned, at most 64.
 
     Returns:
         A string of `length` characters from `alphabet`.
     """
-    digest = hashlib.blake2b(f"{seed}:{kind}:{number}".encode(), digest_size=16).digest()
-    value = int.from_bytes(digest, "big")
-    characters = []
-    for _ in range(length):
-        value, remainder = divmod(value, len(alphabet))
-        characters.append(alphabet[remainder])
-    return "".join(characters)
+    digest = hashlib.blake2b(f"{seed}:{kind}:{number}".encode(), digest_size=length).digest()
+    size = len(alphabet)
+    return "".join([alphabet[byte % size] for byte in digest])
 
 
 def slugify(text: str) -> str:

@@ -12,7 +12,7 @@ from simulator import billing, community, crm, marketing, outcomes, truth
 from simulator.config import CHANNELS, CHUNK_MEMBERS, SimulationConfig
 from simulator.context import ChunkContext, RunCounters
 from simulator.population import generate_chunk
-from simulator.sink import Sink, epoch_seconds
+from simulator.sink import Sink
 from simulator.touches import generate_touches
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ def _simulate_chunk(
     crm_result = crm.write_hubspot(ctx, world)
     billing_result = billing.write_stripe(ctx, world, crm_result)
     truth.write_chunk_truth(ctx, world, crm_result, billing_result)
+    ctx.flush()
     logger.info(
         "chunk %d: %d people, %d accounts, %d touches, %d deals",
         chunk_index,
@@ -101,7 +102,7 @@ def simulate(config: SimulationConfig, out_dir: Path) -> RunSummary:
         accounts += added_accounts
         chunk_index += 1
 
-    community.finish_slack(sink, config.seed, epoch_seconds(config.start, 0))
+    community.finish_slack(sink, config.start, config.seed)
     truth.write_channel_effects(sink, totals)
     sink.close()
     summary = RunSummary(

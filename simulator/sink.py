@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -108,12 +110,17 @@ class Sink:
         shutil.rmtree(self.out_dir / relative, ignore_errors=True)
 
 
-def iso_timestamp(start: dt.date, second: int, milliseconds: bool = False) -> str:
+def iso_timestamp(start: dt.date, second: int) -> str:
     """Format seconds since the start date (UTC) as ISO 8601 with a Z suffix."""
     moment = dt.datetime(start.year, start.month, start.day) + dt.timedelta(seconds=int(second))
-    if milliseconds:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{(second * 7919) % 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_strings(start: dt.date, seconds: np.ndarray) -> list[str]:
+    """Format many seconds since the start date as ISO 8601 UTC strings, vectorized."""
+    base = np.datetime64(f"{start.isoformat()}T00:00:00", "s")
+    moments = base + seconds.astype("timedelta64[s]")
+    return [f"{text}Z" for text in np.datetime_as_string(moments, unit="s").tolist()]
 
 
 def connector_timestamp(start: dt.date, second: int) -> str:
