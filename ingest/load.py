@@ -13,7 +13,7 @@ import duckdb
 
 from ingest.files import SourceFile, discover_files, hash_and_check_utf8
 from ingest.registry import SOURCES, TableSpec
-from ingest.stage import STAGE, drop_stage, stage_files
+from ingest.stage import STAGE, StagedFiles, drop_stage, row_number_sql, stage_files
 from ingest.validate import (
     FUTURE_TOLERANCE,
     build_rules,
@@ -109,6 +109,7 @@ def load_source(
         raise
     finally:
         drop_stage(con)
+        con.execute(f"drop table if exists {CHECKED}")
     for report in reports:
         logger.info("loaded %s", report)
     return reports
@@ -133,18 +134,18 @@ def _load_table(
     if not pending:
         return report
 
-    drop_stage(con)
-    columns = stage_files(con, [f for f in files if f.rel_path in pending], table.schema)
+    staged = stage_files(con, [f for f in files if f.rel_path in pending], table.schema)
     is_csv = table.files[0].reader == "csv"
     meta = list(META_COLUMNS) if is_csv else [*META_COLUMNS, "_record"]
-    ensure_raw_table(con, table.table, [*columns, *meta])
+    ensure_raw_table(con, table.table, [*staged.columns, *meta])
 
     _forget_files(con, table.table, list(pending))
-    rules = _check_rows(con, table, columns, future_tolerance)
-    _write_rows(con, table.table, columns, meta, rules, loaded_at)
+    rules = _check_rows(con, table, staged.columns, future_tolerance)
+    _write_rows(con, table.table, staged, meta, rules, loaded_at)
     _record_ledger(con, table.table, pending, loaded_at, report)
     report.files_loaded = len(pending)
     report.quarantine_reasons = _first_reasons(con, table.table, list(pending))
+    con.execute(f"drop table {CHECKED}")
     return report
 
 
@@ -169,17 +170,19 @@ def _check_rows(
     Returns:
         (field, reason) per rule number, 1-based; duplicates use the last number.
     """
-    staged = set(columns) | {"_problem"} if "_problem" in _stage_columns(con) else set(columns)
-    rules = build_rules(table.schema, staged, tolerance)
+    present = set(columns) | {"_problem"} if "_problem" in _stage_columns(con) else set(columns)
+    rules = build_rules(table.schema, present, tolerance)
     key = [quote(name) for name in table.schema.key]
     duplicate_rule = len(rules) + 1
     con.execute(
         f"create or replace temp table {CHECKED} as "
-        f"select *, {rule_case_sql(rules)} as _rule, "
+        f"select s.* exclude (_row_number), {row_number_sql('s')} as _row_number, "
+        f"{rule_case_sql(rules)} as _rule, "
         f"{rule_value_sql(rules, '_rule')} as _rule_value, "
         "cast(null as varchar) as _duplicate_of "
-        f"from {STAGE}"
+        f"from {STAGE} as s"
     )
+    con.execute(f"drop table {STAGE}")
     if key:
         _mark_duplicates(con, table.table, key, duplicate_rule)
     return [
@@ -198,7 +201,6 @@ def _mark_duplicates(
     """Reject the second and later rows of a key, and rows whose key another file loaded."""
     key_list = ", ".join(key)
     key_text = "concat_ws('|', " + ", ".join(f"c.{k}" for k in key) + ")"
-    all_present = " and ".join(f"c.{k} is not null" for k in key)
     con.execute(
         f"""
         update {CHECKED} as c set
@@ -210,11 +212,15 @@ def _mark_duplicates(
                 first_value(_file || ' row ' || _row_number) over keys as first_seen,
                 row_number() over keys as key_rank
             from {CHECKED}
-            where _rule is null and {" and ".join(f"{k} is not null" for k in key)}
+            semi join (
+                select {key_list} from {CHECKED} where _rule is null
+                group by {key_list} having count(*) > 1
+            ) as repeated using ({key_list})
+            where _rule is null
             window keys as (partition by {key_list} order by _file, _row_number)
         ) as first
         where c._file = first._file and c._row_number = first._row_number
-            and first.key_rank > 1 and {all_present}
+            and first.key_rank > 1
         """
     )
     join = " and ".join(f"r.{k} = c.{k}" for k in key)
@@ -233,12 +239,12 @@ def _mark_duplicates(
 def _write_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    columns: list[str],
+    staged: StagedFiles,
     meta: list[str],
     rules: list[tuple[str, str]],
     loaded_at: datetime,
 ) -> None:
-    selected = ", ".join(quote(name) for name in [*columns, *meta] if name != "_loaded_at")
+    selected = ", ".join(quote(name) for name in [*staged.columns, *meta] if name != "_loaded_at")
     con.execute(
         f"insert into raw.{quote(table)} by name "
         f"select {selected}, ?::timestamptz as _loaded_at from {CHECKED} where _rule is null",
@@ -246,17 +252,24 @@ def _write_rows(
     )
     fields = " ".join(f"when {n} then {literal(f)}" for n, (f, _) in enumerate(rules, 1))
     reasons = " ".join(f"when {n} then {literal(r)}" for n, (_, r) in enumerate(rules, 1))
-    con.execute(
-        f"""
+    insert = f"""
         insert into quarantine.rejected_rows
         select ?, _file, _row_number, case _rule {fields} end, _rule_value,
             case _rule {reasons} end
                 || coalesce(', first seen in ' || _duplicate_of, ''),
-            _record, _record_hash, ?::timestamptz
-        from {CHECKED} where _rule is not null
-        """,
-        [table, loaded_at],
-    )
+            {{record}}, _record_hash, ?::timestamptz
+        from {CHECKED} where _rule is not null {{only_file}}
+    """
+    if not staged.csv_headers:
+        con.execute(insert.format(record="_record", only_file=""), [table, loaded_at])
+        return
+    # A CSV row has no stored text, so its record is rebuilt as JSON from its own file's header.
+    for path, header in staged.csv_headers.items():
+        pairs = ", ".join(f"{literal(name)}, {quote(name)}" for name in header)
+        con.execute(
+            insert.format(record=f"to_json(json_object({pairs}))", only_file="and _file = ?"),
+            [table, loaded_at, path],
+        )
 
 
 def _record_ledger(
@@ -279,7 +292,7 @@ def _record_ledger(
             coalesce(loaded.n, 0) as rows_loaded,
             coalesce(rejected.n, 0) as rows_quarantined
         from (select unnest(?) as _file, unnest(?) as content_hash) as files
-        left join (select _file, count(*) as n from {STAGE} group by _file) as staged
+        left join (select _file, count(*) as n from {CHECKED} group by _file) as staged
             on staged._file = files._file
         left join (
             select _file, count(*) as n from raw.{quote(table)} group by _file

@@ -1,10 +1,11 @@
-"""Staging of one file's rows into a temporary DuckDB table, every value as text.
+"""Staging of a table's files into one temporary DuckDB table, every value as text.
 
-CSV files are read by DuckDB (`read_csv` with every column as VARCHAR); JSON and XML files
-are parsed in Python by `ingest.readers` and handed over as Arrow tables.
+CSV files are read by DuckDB (`read_csv` with every column as VARCHAR) straight into the
+stage; JSON and XML files are parsed in Python by `ingest.readers` and handed over as one
+Arrow table.
 """
 
-import logging
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -16,62 +17,84 @@ from ingest.validate import literal, quote
 from ingest.warehouse import META_TYPES
 from ml.errors import InputFileError
 
-logger = logging.getLogger(__name__)
-
 STAGE = "_ingest_stage"
-FILE_STAGE = "_ingest_file_stage"
+ROW_OFFSETS = "_ingest_row_offsets"
 REJECTS_TABLE = "_ingest_csv_rejects"
 REJECTS_SCAN = "_ingest_csv_scans"
 
 
+@dataclass
+class StagedFiles:
+    """What was staged: the union of data columns and each CSV file's own header."""
+
+    columns: list[str] = field(default_factory=list)
+    csv_headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_columns(self, names: list[str]) -> None:
+        """Add columns not seen yet, keeping the order of first appearance."""
+        self.columns += [name for name in names if name not in self.columns]
+
+
 def stage_files(
     con: duckdb.DuckDBPyConnection, files: list[SourceFile], schema: TableSchema
-) -> list[str]:
+) -> StagedFiles:
     """Stage the rows of a table's files into one temporary table.
 
-    JSON and XML files are parsed first and staged in one step, because a Slack export has a
-    file per channel and day and staging thousands of small tables one by one is slow.
-
-    Returns:
-        The data columns of the files, in order of first appearance.
+    The stage has the data columns as text plus `_file`, `_record_hash`, `_row_number` and,
+    for JSON and XML, `_record` and `_problem`. CSV rows get their `_row_number` later from
+    `row_number_sql`, because numbering them here would cost a sort of the whole file.
 
     Raises:
         InputFileError: A file cannot be read as its format or lacks a required column.
     """
-    columns: list[str] = []
+    drop_stage(con)
+    con.execute(f"create temp table {ROW_OFFSETS} (_file varchar, first_rowid bigint)")
+    staged = StagedFiles()
     parsed: list[pa.Table] = []
     for source_file in files:
         if source_file.reader == "csv":
-            file_columns = _stage_csv(con, source_file, schema)
-            _append_to_stage(con)
+            header = _stage_csv(con, source_file, schema)
+            staged.csv_headers[source_file.rel_path] = header
+            staged.add_columns(header)
         else:
             rows = READERS[source_file.reader](source_file)
             file_path = pa.array([source_file.rel_path] * len(rows), type=pa.string())
             parsed.append(rows.to_arrow().append_column("_file", file_path))
-            file_columns = list(rows.fields)
-        columns += [name for name in file_columns if name not in columns]
+            staged.add_columns(list(rows.fields))
     if parsed:
-        columns += _stage_parsed(con, pa.concat_tables(parsed, promote_options="default"), schema)
-    return columns
+        arrow_rows = pa.concat_tables(parsed, promote_options="default")
+        staged.add_columns(_stage_parsed(con, arrow_rows, schema))
+    return staged
+
+
+def row_number_sql(alias: str) -> str:
+    """Return the `_row_number` expression of a stage row (the stage aliased as `alias`).
+
+    A CSV file is appended to the stage in file order, so its rows have consecutive rowids
+    starting at the first rowid recorded in the offsets table.
+    """
+    return (
+        f"coalesce({alias}._row_number, {alias}.rowid - "
+        f"(select first_rowid from {ROW_OFFSETS} as o where o._file = {alias}._file) + 1)"
+    )
 
 
 def _stage_parsed(
     con: duckdb.DuckDBPyConnection, arrow_rows: pa.Table, schema: TableSchema
 ) -> list[str]:
-    """Stage parsed rows; returns the required fields that no record had."""
+    """Stage parsed rows; returns their columns, with required fields no record had."""
     # A required field that no record has still gets a column, so the row check rejects every
     # row for it instead of failing on an unknown column.
     absent = [name for name in schema.required if name not in arrow_rows.column_names]
     nulls = "".join(f", cast(null as varchar) as {quote(name)}" for name in absent)
     con.register("_ingest_arrow_rows", arrow_rows)
     try:
-        con.execute(
-            f"create or replace temp table {FILE_STAGE} as select *{nulls} from _ingest_arrow_rows"
-        )
+        columns = [*arrow_rows.column_names, *absent]
+        _append_to_stage(con, f"select *{nulls} from _ingest_arrow_rows", columns)
     finally:
         con.unregister("_ingest_arrow_rows")
-    _append_to_stage(con)
-    return absent
+    meta = {"_file", "_row_number", "_record", "_record_hash", "_problem"}
+    return [name for name in arrow_rows.column_names if name not in meta] + absent
 
 
 def _stage_csv(
@@ -92,21 +115,21 @@ def _stage_csv(
         f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
         f"rejects_scan = '{REJECTS_SCAN}')"
     )
+    values = ", ".join(quote(name) for name in header)
+    query = (
+        f"select *, sha256(to_json([{values}])) as _record_hash, "
+        f"cast(null as bigint) as _row_number, {literal(source_file.rel_path)} as _file "
+        f"from {read}"
+    )
     try:
-        con.execute(f"create or replace temp table _ingest_csv_read as select * from {read}")
+        _append_to_stage(con, query, [*header, "_record_hash", "_row_number", "_file"])
     except duckdb.Error as error:
         raise InputFileError(source_file.rel_path, f"cannot be read as CSV: {error}") from error
     _raise_on_csv_rejects(con, source_file)
-
-    values = ", ".join(quote(name) for name in header)
-    pairs = ", ".join(f"{literal(name)}, {quote(name)}" for name in header)
     con.execute(
-        f"create or replace temp table {FILE_STAGE} as select *, "
-        "row_number() over (order by rowid) as _row_number, "
-        f"sha256(to_json([{values}])) as _record_hash, "
-        f"to_json(json_object({pairs})) as _record, "
-        f"{literal(source_file.rel_path)} as _file "
-        "from _ingest_csv_read"
+        f"insert into {ROW_OFFSETS} select _file, min(rowid) from {STAGE} where _file = ? "
+        "group by _file",
+        [source_file.rel_path],
     )
     return header
 
@@ -154,27 +177,22 @@ def _raise_on_csv_rejects(con: duckdb.DuckDBPyConnection, source_file: SourceFil
     )
 
 
-def _append_to_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """Append the file stage to the stage table by column name, adding columns it lacks."""
-    file_columns = [
-        row[0] for row in con.execute(f"select column_name from (describe {FILE_STAGE})").fetchall()
-    ]
+def _append_to_stage(con: duckdb.DuckDBPyConnection, query: str, columns: list[str]) -> None:
+    """Append a query's rows to the stage by column name, adding columns the stage lacks."""
     exists = con.execute(
         "select count(*) from duckdb_tables() where temporary and table_name = ?", [STAGE]
     ).fetchone()
     if not exists or not exists[0]:
-        con.execute(f"create temp table {STAGE} as select * from {FILE_STAGE}")
+        con.execute(f"create temp table {STAGE} as {query}")
         return
-    stage_columns = {
-        row[0] for row in con.execute(f"select column_name from (describe {STAGE})").fetchall()
-    }
-    for name in file_columns:
+    stage_columns = {row[0] for row in con.execute(f"describe {STAGE}").fetchall()}
+    for name in columns:
         if name not in stage_columns:
             con.execute(f"alter table {STAGE} add column {quote(name)} varchar")
-    con.execute(f"insert into {STAGE} by name select * from {FILE_STAGE}")
+    con.execute(f"insert into {STAGE} by name {query}")
 
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the temporary stage tables."""
-    for name in (STAGE, FILE_STAGE, "_ingest_csv_read", REJECTS_TABLE, REJECTS_SCAN):
+    for name in (STAGE, ROW_OFFSETS, REJECTS_TABLE, REJECTS_SCAN):
         con.execute(f"drop table if exists {name}")

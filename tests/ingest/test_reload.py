@@ -203,3 +203,22 @@ def test_absent_source_folder_reports_nothing_loaded(
 def test_unknown_source_is_rejected(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     with pytest.raises(ConfigurationError, match="unknown source 'slak'"):
         load_source(con, landing, "slak")
+
+
+def test_csv_row_numbers_follow_file_order(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    # More rows than one DuckDB row group (122,880), in two files, so numbering must follow
+    # each file's order across row groups.
+    rows = 130_000
+    for part in ("a", "b"):
+        lines = "".join(f"{part}{n},2024-01-01T00:00:00Z,1\n" for n in range(rows))
+        write(landing / "web" / f"sessions_{part}.csv", HEADER + lines)
+
+    [report] = load_source(con, landing, "web")
+    misplaced = scalar(
+        con,
+        "select count(*) from raw.web_sessions "
+        "where session_id <> right(_file, 5)[1] || (_row_number - 1)",
+    )
+
+    assert report.rows_loaded == 2 * rows
+    assert misplaced == 0
