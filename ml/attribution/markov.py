@@ -86,17 +86,17 @@ def _transition_matrices(
     size = len(index)
     counts = scipy.sparse.csr_matrix((weights, (sources, targets)), shape=(size, size))
     row_totals = np.asarray(counts.sum(axis=1)).ravel()
-    for state, total in exit_counts.items():
-        row_totals[state] += total
+    for row, exits in exit_counts.items():
+        row_totals[row] += exits
     conversion = np.zeros(size)
-    value = np.zeros(size)
-    for state, count in conversion_counts.items():
-        conversion[state] = count
-        value[state] = value_sums[state]
+    value_reward = np.zeros(size)
+    for row, count in conversion_counts.items():
+        conversion[row] = count
+        value_reward[row] = value_sums[row]
     scale = np.divide(1.0, row_totals, out=np.zeros(size), where=row_totals > 0)
     transitions = scipy.sparse.diags(scale) @ counts
     states = sorted(index, key=index.__getitem__)
-    return states, transitions.tocsr(), np.column_stack([conversion * scale, value * scale])
+    return states, transitions.tocsr(), np.column_stack([conversion * scale, value_reward * scale])
 
 
 def _expected_rewards(

@@ -68,6 +68,8 @@ def split_channel_credit(
     unreachable = seed.sum(axis=1) == 0
     shares = presence / presence.sum(axis=1, keepdims=True)
     movable = ~unreachable
+    # NOTE: when the global credit cannot be reached (a channel credited less than the
+    # conversions that touched only it), the channel totals of the split differ from it.
     if movable.any():
         targets = credit - weights[unreachable] @ shares[unreachable]
         targets = np.clip(targets, 0.0, None)

@@ -13,7 +13,7 @@ def test_bootstrap_intervals_cover_point_and_repeat(touches_factory, conversions
     conversions = conversions_factory(
         [(f"c{i}", f"j{i}", "closed_won", 2, 100.0) for i in range(0, 12, 3)]
     )
-    config = AttributionConfig(models=("linear", "markov"), bootstrap_samples=30, seed=5)
+    config = AttributionConfig(models=("linear", "markov"), bootstrap_samples=8, seed=5)
     first = bootstrap_channel_intervals(touches, conversions, config)
     second = bootstrap_channel_intervals(touches, conversions, config)
     pd.testing.assert_frame_equal(first, second)
