@@ -4,7 +4,7 @@ Run: `python -m benchmarks.attribution`. Steps:
 1. Accuracy on a confounded generated set (`ml.attribution.synthetic`, seed not used by any
    test): NMAE, Spearman and top-3 agreement of each model's channel shares against the true
    incremental shares. A second set adds hidden intent that drives both touching and
-   converting, which no model sees.
+   converting, which no model observes.
 2. Accuracy on the simulator's output, if `python -m simulator` works: touches and deals from
    its truth folder (so identity resolution is perfect), one journey per account, against
    `truth/channel_effects.csv`.

@@ -2,8 +2,8 @@
 
 Each input row is a distinct path (`a > b > c`) with its number of conversions, their value and
 its number of non-converting journeys. The heuristics and channel-level models work as for
-touch tables; time decay and the W shape need time stamps and opportunity dates, which this
-format lacks, so they are rejected.
+touch tables. Time decay and the W shape are rejected because they need time stamps and
+opportunity dates, which this format lacks.
 """
 
 import logging

@@ -73,7 +73,7 @@ def fit_conversion_model(
     return model
 
 
-# NOTE: the model sees touches only, so an unobserved cause of touching and converting
+# NOTE: the model uses touches only, so an unobserved cause of touching and converting
 # (intent, budget) biases the drops; on the hidden-intent benchmark set NMAE rises to 0.35.
 def counterfactual_attribution(
     table: PathTable, regularization: float = 10.0, seed: int = 0

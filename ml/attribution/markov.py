@@ -4,7 +4,7 @@ States are the last `order` channels of a path (shorter at the start of a path),
 `start`, `conversion` and `null`. Transition probabilities are the observed transition
 counts, weighted by the number of converting and non-converting journeys on each path.
 The conversion probability from `start` is found by solving the absorbing chain
-`(I - Q) x = r`, where `Q` holds the transitions between transient states and `r` the
+`(I - Q) x = r`, where `Q` contains the transitions between transient states and `r` the
 one-step conversion probabilities. Removing a channel sends every transition into a state
 that contains it to `null`. The removal effect of channel c is `1 - P(conversion without c)
 / P(conversion)`, and channel c is credited `total conversions * RE_c / sum(RE)`, the rule

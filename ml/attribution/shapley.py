@@ -1,9 +1,10 @@
 """Shapley-value attribution over channel coalitions.
 
-The worth of a coalition S of channels is the sum of the conversion rates of the channel sets
-contained in it, `v(S) = sum over T subset of S of CR(T)`, where `CR(T)` is conversions divided
-by journeys among journeys whose distinct channels are exactly T (the "simplified Shapley"
-worth of Zhao et al., 2018, with rates so that non-converting journeys count). Channel c is
+The worth of a coalition S of channels is `v(S) = sum over T subset of S of CR(T)`, the sum of
+the conversion rates of the channel sets contained in S. `CR(T)` is conversions divided by
+journeys among the journeys whose distinct channels are exactly T. This is the "simplified
+Shapley" worth of Zhao et al. (2018) with rates in place of counts, so non-converting journeys
+count. Channel c is
 then credited `total conversions * phi_c / sum(phi)`.
 
 Up to `max_exact_channels` channels the values are exact, summed over all 2^n coalitions.

@@ -7,9 +7,10 @@ over the channels on its own path, then equally over that channel's touches:
 2. With raking on (the default), iterative proportional fitting rescales the channel columns
    so that the credit summed over all conversions matches each channel's global credit, then
    rescales each conversion back to a total of 1, and repeats. Raking stops after
-   `RAKE_ITERATIONS` rounds or when the largest change is below `RAKE_TOLERANCE`; a global
-   credit no split can reach (a channel credited more than the conversions it appears in)
-   is approached as closely as the alternation allows.
+   `RAKE_ITERATIONS` rounds or when the largest change is below `RAKE_TOLERANCE`. Some global
+   credits no split can reach: a channel credited more than the conversions it appears in,
+   or less than the conversions that touched only it. Those are approached as closely as the
+   alternation allows.
 3. A conversion whose channels all have zero global credit is split equally over them, so no
    conversion is left without credit.
 """

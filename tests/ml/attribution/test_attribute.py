@@ -56,9 +56,7 @@ def test_attribute_touch_after_conversion_earns_nothing(touches_factory, convers
     assert last == {"t1": 0.0, "t2": 1.0}
 
 
-def test_attribute_same_time_touches_ordered_by_channel_then_id(
-    touches_factory, conversions_factory
-):
+def test_attribute_tie_order_deterministic(touches_factory, conversions_factory):
     touches = touches_factory(
         [("j1", "t9", 0, "zeta"), ("j1", "t2", 0, "alpha"), ("j1", "t1", 0, "alpha")]
     )
