@@ -151,6 +151,8 @@ def _load_table(
 
 def _forget_files(con: duckdb.DuckDBPyConnection, table: str, paths: list[str]) -> None:
     """Delete what earlier loads of these files wrote, so a changed file replaces its rows."""
+    # NOTE: only files present now are replaced; rows of a file deleted from the landing
+    # folder stay in raw until the table is rebuilt.
     con.execute(f"delete from raw.{quote(table)} where _file in (select unnest(?))", [paths])
     con.execute(
         "delete from quarantine.rejected_rows where table_name = ? and _file in (select unnest(?))",

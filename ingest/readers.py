@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from ingest.files import SourceFile
 from ml.errors import InputFileError
@@ -62,37 +62,35 @@ class ParsedRows:
     """Rows parsed from one file, column by column, ready to become an Arrow table."""
 
     fields: tuple[str, ...]
-    columns: dict[str, list[str | None]] = field(default_factory=dict)
+    values: dict[str, list[str | None]] = field(default_factory=dict)
+    records: list[str] = field(default_factory=list)
+    problems: list[str | None] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for name in (*self.fields, "_record", "_problem"):
-            self.columns.setdefault(name, [])
-        self.columns.setdefault("_row_number", [])
+        for name in self.fields:
+            self.values.setdefault(name, [])
 
     def add(
         self, row_number: int, record: str, values: Mapping[str, Any], problem: str = ""
     ) -> None:
         """Append one record, converting every field value to text."""
         for name in self.fields:
-            self.columns[name].append(to_text(values.get(name)))
-        self.columns["_record"].append(record)
-        self.columns["_problem"].append(problem or None)
-        self.columns["_row_number"].append(row_number)  # type: ignore[arg-type]
+            self.values[name].append(to_text(values.get(name)))
+        self.records.append(record)
+        self.problems.append(problem or None)
+        self.row_numbers.append(row_number)
 
     def __len__(self) -> int:
-        return len(self.columns["_record"])
+        return len(self.records)
 
     def to_arrow(self) -> pa.Table:
         """Build the Arrow table, adding `_record_hash` as the SHA-256 of `_record`."""
-        hashes = [
-            hashlib.sha256(text.encode("utf-8")).hexdigest() for text in self.columns["_record"]
-        ]
-        arrays = {
-            name: pa.array(values, type=pa.string())
-            for name, values in self.columns.items()
-            if name != "_row_number"
-        }
-        arrays["_row_number"] = pa.array(self.columns["_row_number"], type=pa.int64())
+        hashes = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in self.records]
+        arrays = {name: pa.array(column, type=pa.string()) for name, column in self.values.items()}
+        arrays["_record"] = pa.array(self.records, type=pa.string())
+        arrays["_problem"] = pa.array(self.problems, type=pa.string())
+        arrays["_row_number"] = pa.array(self.row_numbers, type=pa.int64())
         arrays["_record_hash"] = pa.array(hashes, type=pa.string())
         return pa.table(arrays)
 
@@ -148,6 +146,8 @@ def _records_at(
     )
 
 
+# NOTE: `_record` of a record from a JSON list is the record written back by `json.dumps`,
+# not the bytes of the file: spacing, escapes and float spellings (`1e3`, `1.50`) may differ.
 def _add_records(
     rows: ParsedRows,
     records: list[Any],
@@ -343,8 +343,9 @@ def read_stackexchange_rows(source_file: SourceFile) -> ParsedRows:
 def _collect_rows(
     parser: ET.XMLPullParser, records: list[tuple[int, str, dict[str, str]]], names: dict[str, None]
 ) -> None:
-    for _, element in parser.read_events():
-        if element.tag != "row":
+    for event in parser.read_events():
+        element = event[-1]
+        if not isinstance(element, ET.Element) or element.tag != "row":
             continue
         names.update(dict.fromkeys(element.attrib))
         text = ET.tostring(element, encoding="unicode").strip()

@@ -8,7 +8,7 @@ Arrow table.
 from dataclasses import dataclass, field
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from ingest.files import SourceFile, read_csv_header
 from ingest.readers import READERS
@@ -115,6 +115,8 @@ def _stage_csv(
         f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
         f"rejects_scan = '{REJECTS_SCAN}')"
     )
+    # NOTE: DuckDB reads an empty field and a quoted empty string ("") both as NULL, so the
+    # raw table cannot tell them apart.
     values = ", ".join(quote(name) for name in header)
     query = (
         f"select *, sha256(to_json([{values}])) as _record_hash, "
@@ -161,6 +163,8 @@ def _check_header(source_file: SourceFile, header: list[str], schema: TableSchem
 
 
 def _raise_on_csv_rejects(con: duckdb.DuckDBPyConnection, source_file: SourceFile) -> None:
+    # NOTE: the row is the line minus the header, which is off by the extra lines of any
+    # earlier quoted field that spans lines; the message also gives the line itself.
     first = con.execute(
         f"select line, column_name, error_type, error_message, csv_line from {REJECTS_TABLE} "
         "order by line limit 1"

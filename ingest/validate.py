@@ -9,8 +9,11 @@ from datetime import timedelta
 
 from ingest.schema import TableSchema
 
-# A time stamp up to one day ahead of the load is accepted: exports are written in many time
-# zones and a value without an offset is read as UTC. Later event times are rejected.
+# A time stamp up to one day ahead of the load is accepted, because exports are written in
+# many time zones and DuckDB reads a value without an offset in the session's time zone.
+# Later event times are rejected.
+# NOTE: the reference is the machine's clock at load time, so data generated for dates after
+# today (a simulator run with a future end date) is quarantined.
 FUTURE_TOLERANCE = timedelta(days=1)
 
 EPOCH_PATTERN = r"[0-9]{1,11}(\.[0-9]+)?"

@@ -4,9 +4,17 @@ Rows that break their table's rules go to `quarantine.rejected_rows`; every asse
 rows in, loaded and quarantined per table. See docs/sources.md for the landing layout.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
 from ingest import SOURCES, LoadReport, load_source
 from orchestration.resources import LandingResource, WarehouseResource
@@ -14,8 +22,8 @@ from orchestration.resources import LandingResource, WarehouseResource
 RAW_GROUP = "raw"
 
 
-def _metadata(report: LoadReport, landing: LandingResource, source: str) -> dict[str, object]:
-    metadata: dict[str, object] = {
+def _metadata(report: LoadReport, landing: LandingResource, source: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
         "rows_in": report.rows_in,
         "rows_loaded": report.rows_loaded,
         "rows_quarantined": report.rows_quarantined,
@@ -33,7 +41,7 @@ def _metadata(report: LoadReport, landing: LandingResource, source: str) -> dict
     return metadata
 
 
-def build_raw_asset(source: str) -> Callable[..., Iterator[MaterializeResult]]:
+def build_raw_asset(source: str) -> AssetsDefinition:
     """Build the multi-asset that loads one source's raw tables."""
     spec = SOURCES[source]
     specs = [
@@ -52,7 +60,7 @@ def build_raw_asset(source: str) -> Callable[..., Iterator[MaterializeResult]]:
     @multi_asset(name=f"raw_{source}", specs=specs, can_subset=False)
     def load_raw_source(
         context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
-    ) -> Iterator[MaterializeResult]:
+    ) -> Iterator[MaterializeResult[None]]:
         with warehouse.get_connection() as con:
             reports = load_source(con, landing.path, source)
         for report in reports:
