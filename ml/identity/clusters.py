@@ -77,7 +77,11 @@ def cluster_records(
         (edges["matched_by"] != "model") | (edges["match_probability"] >= threshold)
     ].copy()
     usable["rank"] = usable["matched_by"].str.split(":").str[0].map(_RANK)
-    usable = usable.sort_values(["rank", "match_probability"], ascending=[True, False])
+    # Record ids break ties, so equal probabilities give the same clusters on every run.
+    usable = usable.sort_values(
+        ["rank", "match_probability", "record_id_l", "record_id_r"],
+        ascending=[True, False, True, True],
+    )
 
     refused = 0
     for left, right in zip(usable["record_id_l"], usable["record_id_r"], strict=True):

@@ -16,6 +16,7 @@ from splink import DuckDBAPI, Linker, block_on
 
 from ml.errors import ConfigurationError, DataQualityError
 from ml.identity.config import IdentityConfig
+from ml.identity.prepare import NAME_FORM_COLUMNS
 from ml.identity.settings import (
     build_settings,
     deterministic_keys,
@@ -33,6 +34,10 @@ MODEL_COLUMNS = [
     "email_key",
     "email_local_key",
     "handle_key",
+    "handle_stem_key",
+    "email_local_from_name",
+    "handle_from_name",
+    *NAME_FORM_COLUMNS,
     "first_name_key",
     "last_name_key",
     "company_domain_key",

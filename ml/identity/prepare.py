@@ -105,6 +105,8 @@ _LEGAL_SUFFIXES = re.compile(
 )
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_NAME = re.compile(r"[^a-z' -]+")
+_TRAILING_DIGITS = re.compile(r"\d+$")
+NAME_FORM_COLUMNS = ("name_flast_key", "name_firstlast_key", "name_firstl_key", "name_lastfi_key")
 
 
 def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
@@ -137,6 +139,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     prepared["first_name_key"] = prepared["first_name"].map(normalize_name)
     prepared["last_name_key"] = prepared["last_name"].map(normalize_name)
     prepared["handle_key"] = prepared["handle"].map(normalize_handle)
+    _add_user_name_forms(prepared)
     prepared["company_name_key"] = prepared["company_name"].map(normalize_company_name)
     prepared["company_domain_key"] = [
         company_domain_of(domain, email_domain)
@@ -268,6 +271,64 @@ def _fill_name_parts(prepared: pd.DataFrame) -> None:
     prepared["full_name"] = pd.Series(full, index=prepared.index, dtype=object)
     prepared["first_name"] = pd.Series(first, index=prepared.index, dtype=object)
     prepared["last_name"] = pd.Series(last, index=prepared.index, dtype=object)
+
+
+def name_forms(first_name_key: object, last_name_key: object) -> dict[str, str | None]:
+    """Build the user names people commonly derive from their name (`jlopez`, `johnl`)."""
+    first = _NON_ALNUM.sub("", first_name_key) if isinstance(first_name_key, str) else ""
+    last = _NON_ALNUM.sub("", last_name_key) if isinstance(last_name_key, str) else ""
+    if not first or not last:
+        return dict.fromkeys(NAME_FORM_COLUMNS)
+    return {
+        "name_flast_key": first[0] + last,
+        "name_firstlast_key": first + last,
+        "name_firstl_key": first + last[0],
+        "name_lastfi_key": last + first[:2],
+    }
+
+
+def _add_user_name_forms(prepared: pd.DataFrame) -> None:
+    """Add name-derived user names, handle stems and whether a user name is name-derived.
+
+    A user name built from the person's name (`jane.doe`, `jdoe`) repeats the name
+    evidence, so the model weighs an exact match on it less than on a distinctive one.
+    """
+    forms = pd.DataFrame(
+        [
+            name_forms(first, last)
+            for first, last in zip(
+                prepared["first_name_key"], prepared["last_name_key"], strict=True
+            )
+        ],
+        index=prepared.index,
+        columns=list(NAME_FORM_COLUMNS),
+    )
+    for column in NAME_FORM_COLUMNS:
+        prepared[column] = forms[column]
+    prepared["handle_stem_key"] = prepared["handle_key"].map(
+        lambda h: (_TRAILING_DIGITS.sub("", h) or None) if isinstance(h, str) else None
+    )
+    name_parts = [
+        {
+            _NON_ALNUM.sub("", part)
+            for part in (first, last, *row_forms)
+            if isinstance(part, str) and part
+        }
+        for first, last, row_forms in zip(
+            prepared["first_name_key"],
+            prepared["last_name_key"],
+            forms.itertuples(index=False, name=None),
+            strict=True,
+        )
+    ]
+    for key, flag in (
+        ("email_local_key", "email_local_from_name"),
+        ("handle_key", "handle_from_name"),
+    ):
+        prepared[flag] = [
+            (_TRAILING_DIGITS.sub("", value) in parts) if isinstance(value, str) else None
+            for value, parts in zip(prepared[key], name_parts, strict=True)
+        ]
 
 
 def _strip_text(value: object) -> str | None:

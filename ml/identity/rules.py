@@ -26,6 +26,7 @@ class MatchRule:
     match_on: tuple[str, ...]
     sources: tuple[str, ...] = ()
     max_group_size: int = 20
+    conflict_on: tuple[str, ...] = ()
 
 
 def load_rules(path: str | Path) -> list[MatchRule]:
@@ -57,6 +58,7 @@ def load_rules(path: str | Path) -> list[MatchRule]:
                 match_on=tuple(entry["match_on"]),
                 sources=tuple(entry.get("sources") or ()),
                 max_group_size=int(entry.get("max_group_size", 20)),
+                conflict_on=tuple(entry.get("conflict_on") or ()),
             )
         )
     names = [rule.name for rule in rules]
@@ -87,7 +89,9 @@ def apply_rules(prepared: pd.DataFrame, rules: list[MatchRule]) -> pd.DataFrame:
 
 
 def _apply_rule(prepared: pd.DataFrame, rule: MatchRule) -> pd.DataFrame:
-    missing = [column for column in rule.match_on if column not in prepared.columns]
+    missing = [
+        column for column in rule.match_on + rule.conflict_on if column not in prepared.columns
+    ]
     if missing:
         raise ConfigurationError(
             f"match rule {rule.name!r}: column(s) {missing} not found in prepared records"
@@ -97,15 +101,20 @@ def _apply_rule(prepared: pd.DataFrame, rule: MatchRule) -> pd.DataFrame:
         # A shared role mailbox (info@, sales@) is used by several people.
         local = keyed["email_key"].str.split("@").str[0]
         keyed = keyed[~local.isin(ROLE_LOCAL_PARTS)]
-    keyed = keyed[["record_id", "source", *rule.match_on]].sort_values("record_id")
+    keyed = keyed[["record_id", "source", *rule.match_on, *rule.conflict_on]].sort_values(
+        "record_id"
+    )
     group_sizes = keyed.groupby(list(rule.match_on))["record_id"].transform("size")
     keyed = keyed[group_sizes >= 2]
 
     pairs: list[tuple[str, str]] = []
-    skipped_groups = 0
+    skipped_groups = conflicting_groups = 0
     for _, group in keyed.groupby(list(rule.match_on), sort=False):
         if len(group) > rule.max_group_size:
             skipped_groups += 1
+            continue
+        if any(_values_conflict(group[column]) for column in rule.conflict_on):
+            conflicting_groups += 1
             continue
         in_scope = group[group["source"].isin(rule.sources)] if rule.sources else group
         if in_scope.empty:
@@ -123,10 +132,38 @@ def _apply_rule(prepared: pd.DataFrame, rule: MatchRule) -> pd.DataFrame:
             skipped_groups,
             rule.max_group_size,
         )
+    if conflicting_groups:
+        logger.info(
+            "match rule %s: left %s key group(s) with conflicting %s to the model",
+            rule.name,
+            conflicting_groups,
+            ", ".join(rule.conflict_on),
+        )
     links = pd.DataFrame(pairs, columns=["record_id_l", "record_id_r"])
     links["match_probability"] = 1.0
     links["matched_by"] = f"rule:{rule.name}"
     return links
+
+
+def _values_conflict(values: pd.Series, max_edits: int = 2) -> bool:
+    """Return whether two non-null values differ by more than typos (> `max_edits` edits)."""
+    distinct = sorted({v for v in values if isinstance(v, str)})
+    return any(
+        _edit_distance(a, b) > max_edits for i, a in enumerate(distinct) for b in distinct[i + 1 :]
+    )
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance by the two-row dynamic programme."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 def _empty_links() -> pd.DataFrame:

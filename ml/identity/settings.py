@@ -23,6 +23,8 @@ from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
+from ml.identity.prepare import NAME_FORM_COLUMNS
+
 BlockingRule = BlockingRuleCreator | str
 
 
@@ -97,27 +99,71 @@ def _text_levels(column: str) -> Callable[[], list[cll.ComparisonLevelCreator]]:
     ]
 
 
+_USER_NAME_PAIRS = (
+    ("email_local_key", "email_local_key"),
+    ("handle_key", "handle_key"),
+    ("handle_key", "email_local_key"),
+    ("email_local_key", "handle_key"),
+)
+_FROM_NAME = {"email_local_key": "email_local_from_name", "handle_key": "handle_from_name"}
+
+
 def _alias_levels() -> list[cll.ComparisonLevelCreator]:
     """Compare user names: email local parts and handles, also against each other.
 
     A GitHub handle often equals the local part of the person's email address, so a
-    handle-only record can still be compared with an email-only record.
+    handle-only record can still be compared with an email-only record. When both records
+    carry a name and the shared user name is built from it (`jdoe` for Jane Doe), the
+    match repeats what the name comparisons already count, so it is treated as no
+    evidence (the null level) instead of counting the name twice.
     """
-    pairs = [
-        ("email_local_key", "email_local_key"),
-        ("handle_key", "handle_key"),
-        ("handle_key", "email_local_key"),
-        ("email_local_key", "handle_key"),
-    ]
+    pairs = _USER_NAME_PAIRS
     comparable = " or ".join(f"({a}_l is not null and {b}_r is not null)" for a, b in pairs)
     exact = " or ".join(f"{a}_l = {b}_r" for a, b in pairs)
+    from_name = " or ".join(
+        f"({a}_l = {b}_r and (coalesce({_FROM_NAME[a]}_l, false) "
+        f"or coalesce({_FROM_NAME[b]}_r, false)))"
+        for a, b in pairs
+    )
+    # name_flast_key is set when a record has first and last name; testing it instead of
+    # the name columns keeps this comparison active in the EM pass blocked on names.
+    both_named = "name_flast_key_l is not null and name_flast_key_r is not null"
     close = " or ".join(f"levenshtein({a}_l, {b}_r) <= 2" for a, b in pairs[:2])
     return [
-        cll.CustomLevel(f"not ({comparable})", "no user name to compare").configure(
-            is_null_level=True
-        ),
+        cll.CustomLevel(
+            f"not ({comparable}) or (({both_named}) and ({from_name}))",
+            "no user name to compare, or one built from names both records carry",
+        ).configure(is_null_level=True),
         cll.CustomLevel(exact, "same user name"),
         cll.CustomLevel(close, "user names within two edits"),
+        cll.ElseLevel(),
+    ]
+
+
+def _handle_name_levels() -> list[cll.ComparisonLevelCreator]:
+    """Compare a nameless record's handle (without trailing digits) with the other's name.
+
+    Only records without a name of their own are compared this way: with names on both
+    sides the name comparisons already hold the evidence.
+    """
+
+    def applies(handle_side: str, name_side: str) -> str:
+        return (
+            f"(handle_stem_key_{handle_side} is not null and "
+            f"name_flast_key_{handle_side} is null and name_flast_key_{name_side} is not null)"
+        )
+
+    def matches(handle_side: str, name_side: str) -> str:
+        forms = ", ".join(f"{column}_{name_side}" for column in NAME_FORM_COLUMNS)
+        return f"({applies(handle_side, name_side)} and handle_stem_key_{handle_side} in ({forms}))"
+
+    return [
+        cll.CustomLevel(
+            f"not ({applies('l', 'r')} or {applies('r', 'l')})", "no nameless handle to compare"
+        ).configure(is_null_level=True),
+        cll.CustomLevel(
+            f"{matches('l', 'r')} or {matches('r', 'l')}", "handle built from the other name"
+        ),
         cll.ElseLevel(),
     ]
 
@@ -157,6 +203,13 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
         _alias_levels,
         (0.6, 0.15, 0.25),
         (0.0005, 0.002, 0.9975),
+    ),
+    ComparisonSpec(
+        "handle_vs_name",
+        ("handle_stem_key",),
+        _handle_name_levels,
+        (0.6, 0.4),
+        (0.0005, 0.9995),
     ),
     ComparisonSpec(
         "organisation",
@@ -274,15 +327,25 @@ def prediction_blocking_rules(present: set[str]) -> list[BlockingRule]:
     if present.issuperset({"handle_key", "email_local_key"}):
         rules.append("l.handle_key = r.email_local_key")
         rules.append("l.email_local_key = r.handle_key")
+    if present.issuperset({"handle_stem_key", "name_flast_key"}):
+        for column in NAME_FORM_COLUMNS:
+            rules.append(f"l.handle_stem_key = r.{column}")
+            rules.append(f"l.{column} = r.handle_stem_key")
     return rules
 
 
 def training_blocking_keys(present: set[str]) -> list[tuple[str, ...]]:
-    """Column sets blocking the EM passes: each leaves other comparisons free to estimate."""
+    """Column sets blocking the EM passes; each leaves other comparisons free to estimate.
+
+    Splink leaves out of an EM pass every comparison that reads a blocking column, so
+    the email pass names `email_local_key` to keep the user-name comparison out: within
+    one mailbox the user names agree by construction. Blocking on a user name alone is
+    avoided because common ones (`sandra@`) gather different people, and EM then learns
+    that different last names are common among matches.
+    """
     candidates = [
+        ("email_key", "email_local_key"),
         ("first_name_key", "last_name_key"),
-        ("email_local_key",),
-        ("handle_key",),
         ("date_of_birth",),
         ("national_id",),
     ]

@@ -71,3 +71,20 @@ def test_prepare_records_rejects_repeated_record_id() -> None:
 def test_prepare_records_rejects_missing_source() -> None:
     with pytest.raises(DataQualityError, match="missing column"):
         prepare_records(pd.DataFrame([{"record_id": "a:1"}]))
+
+
+def test_prepare_records_user_name_forms() -> None:
+    records = pd.DataFrame(
+        [
+            {"record_id": "a:1", "source": "a", "full_name": "John Lopez",
+             "email": "jlopez@acme.com", "handle": "dataops585"},
+            {"record_id": "a:2", "source": "a", "handle": "johnl42"},
+        ]
+    )  # fmt: skip
+    prepared = prepare_records(records).set_index("record_id")
+    assert prepared.loc["a:1", "name_flast_key"] == "jlopez"
+    assert prepared.loc["a:1", "name_firstl_key"] == "johnl"
+    assert prepared.loc["a:1", "email_local_from_name"]
+    assert not prepared.loc["a:1", "handle_from_name"]
+    assert prepared.loc["a:2", "handle_stem_key"] == "johnl"
+    assert prepared.loc["a:2", "name_flast_key"] is None

@@ -80,3 +80,18 @@ def test_load_rules_rejects_rule_without_reason(tmp_path: Path) -> None:
     path.write_text("rules:\n  - name: x\n    match_on: [email_key]\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="field 'reason'"):
         load_rules(path)
+
+
+def test_rule_same_email_conflicting_last_names_left_to_model() -> None:
+    # A mailbox passed on to a colleague: same address, clearly different last names.
+    rows = [
+        {"record_id": "events:r1", "source": "events", "email": "giulia@acme.com",
+         "full_name": "Giulia Martin"},
+        {"record_id": "events:r2", "source": "events", "email": "giulia@acme.com",
+         "full_name": "Giulia Torres"},
+        {"record_id": "events:r3", "source": "events", "email": "bob@acme.com",
+         "full_name": "Bob Hansen"},
+        {"record_id": "events:r4", "source": "events", "email": "bob@acme.com",
+         "full_name": "Bob Hanson"},
+    ]  # fmt: skip
+    assert _links(rows) == {("events:r3", "events:r4", "rule:same_email")}

