@@ -73,7 +73,7 @@ def write_slack(ctx: ChunkContext) -> None:
             "last_name": last,
         }
         if rng.random() < 0.9:
-            profile["email"] = identities.community_email(rng, person)
+            profile["email"] = identities.community_email(rng, person, config.days - 1)
         user = {
             "id": user_id,
             "team_id": SLACK_TEAM_ID,
@@ -239,7 +239,7 @@ def write_discourse(ctx: ChunkContext) -> None:
                 "id": user_id,
                 "username": username,
                 "name": display,
-                "email": identities.community_email(rng, person),
+                "email": identities.community_email(rng, person, person.joined_day),
                 "active": True,
                 "admin": False,
                 "moderator": False,

@@ -52,28 +52,31 @@ class ChannelMechanics:
         effect: additive change in the weekly log-odds of opportunity creation when the
             account's exposure to the channel is saturated (1.0). Zero means no causal effect.
         saturation: decayed touch count at which exposure reaches 1 - 1/e.
+        weekly_decay: share of a week's touches still counted one week later. It sets how long
+            a touch keeps raising opportunity creation (the channel's conversion window).
     """
 
     touch_rate: float
     intent_slope: float
     effect: float
     saturation: float
+    weekly_decay: float
 
 
 MECHANICS: dict[str, ChannelMechanics] = {
-    "community_chat": ChannelMechanics(9.0, 0.6, 0.0, 2.0),
-    "community_forum": ChannelMechanics(3.0, 0.5, 0.35, 1.0),
-    "github": ChannelMechanics(3.0, 0.4, 0.25, 1.0),
-    "event": ChannelMechanics(0.9, 0.5, 1.2, 0.6),
-    "webinar": ChannelMechanics(1.4, 0.6, 0.9, 0.6),
-    "community_referral": ChannelMechanics(1.2, 0.4, 0.6, 0.8),
-    "newsletter": ChannelMechanics(2.0, 0.3, 0.25, 1.0),
-    "paid_search": ChannelMechanics(1.2, 0.5, 0.45, 0.8),
-    "social": ChannelMechanics(1.5, 0.4, 0.0, 1.0),
-    "organic_search": ChannelMechanics(1.5, 0.4, 0.15, 1.0),
-    "direct": ChannelMechanics(1.5, 0.6, 0.0, 1.0),
-    "referral": ChannelMechanics(1.0, 0.3, 0.0, 1.0),
-    "product_signup": ChannelMechanics(0.35, 0.8, 1.4, 0.5),
+    "community_chat": ChannelMechanics(9.0, 0.6, 0.0, 2.0, 0.6),
+    "community_forum": ChannelMechanics(3.0, 0.5, 0.35, 1.0, 0.75),
+    "github": ChannelMechanics(3.0, 0.4, 0.25, 1.0, 0.8),
+    "event": ChannelMechanics(0.9, 0.5, 1.2, 0.6, 0.85),
+    "webinar": ChannelMechanics(1.4, 0.6, 0.9, 0.6, 0.8),
+    "community_referral": ChannelMechanics(1.2, 0.4, 0.6, 0.8, 0.7),
+    "newsletter": ChannelMechanics(2.0, 0.3, 0.25, 1.0, 0.6),
+    "paid_search": ChannelMechanics(1.2, 0.5, 0.45, 0.8, 0.5),
+    "social": ChannelMechanics(1.5, 0.4, 0.0, 1.0, 0.6),
+    "organic_search": ChannelMechanics(1.5, 0.4, 0.15, 1.0, 0.6),
+    "direct": ChannelMechanics(1.5, 0.6, 0.0, 1.0, 0.6),
+    "referral": ChannelMechanics(1.0, 0.3, 0.0, 1.0, 0.6),
+    "product_signup": ChannelMechanics(0.35, 0.8, 1.4, 0.5, 0.85),
 }
 
 # Relative activity by calendar month (January first): low in August and December, high in
@@ -94,6 +97,10 @@ MONTH_SEASONALITY: tuple[float, ...] = (
 )
 
 
+# Sales-cycle length multiplier by account segment (employees below 200, below 2,000, above).
+SEGMENT_CYCLE_SCALE: dict[str, float] = {"smb": 0.7, "mid_market": 1.0, "enterprise": 1.6}
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Arguments of one simulator run; output files depend on nothing else.
@@ -103,12 +110,15 @@ class SimulationConfig:
         seed: seed of every random draw.
         start: first day of simulated activity.
         end: last day of simulated activity (inclusive).
+        chunk_members: people generated per chunk. Each chunk has its own random stream, so
+            changing this changes the output; it bounds memory use.
     """
 
     members: int
     seed: int
     start: dt.date = DEFAULT_START
     end: dt.date = DEFAULT_END
+    chunk_members: int = CHUNK_MEMBERS
 
     @property
     def days(self) -> int:

@@ -41,6 +41,9 @@ class RunCounters:
     deals: int = 0
     stripe_objects: int = 0
     touches: int = 0
+    badge_scans: int = 0
+    call_notes: int = 0
+    erasure_requests: int = 0
 
 
 @dataclass

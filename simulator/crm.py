@@ -63,8 +63,18 @@ def _deal_contacts(rng: np.random.Generator, members: list[int], people: list[Pe
     return chosen
 
 
-def write_hubspot(ctx: ChunkContext, world: WorldOutcome) -> CrmResult:
-    """Write contacts, companies, deals and their associations; return the ids used."""
+def write_hubspot(ctx: ChunkContext, world: WorldOutcome, required_accounts: set[int]) -> CrmResult:
+    """Write contacts, companies, deals and their associations; return the ids used.
+
+    Args:
+        ctx: the chunk being written.
+        world: the generated deals.
+        required_accounts: chunk-local accounts that get a company even without contacts or
+            deals (the experiment's units).
+
+    Returns:
+        HubSpot ids of deals, companies and contacts.
+    """
     config, rng, counters = ctx.config, ctx.rng, ctx.counters
     people = ctx.chunk.people
     first_account = ctx.chunk.accounts[0].index if ctx.chunk.accounts else 0
@@ -86,7 +96,7 @@ def write_hubspot(ctx: ChunkContext, world: WorldOutcome) -> CrmResult:
         )
     forced = {index for crm_deal in crm_deals for index in crm_deal.contact_people}
     contact_ids = _write_contacts(ctx, forced)
-    company_ids = _write_companies(ctx, members, contact_ids, crm_deals)
+    company_ids = _write_companies(ctx, members, contact_ids, crm_deals, required_accounts)
     _write_deals(ctx, crm_deals, contact_ids, company_ids)
     return CrmResult(deals=crm_deals, company_ids=company_ids, contact_ids=contact_ids)
 
@@ -108,13 +118,13 @@ def _write_contacts(ctx: ChunkContext, forced: set[int]) -> dict[int, list[str]]
         for copy in range(copies):
             contact_id = str(int(ids[2 * index + copy]))
             contact_ids.setdefault(index, []).append(contact_id)
+            created = max(person.joined_day, 0) * 86_400 + int(rng.integers(0, 86_400))
             email = (
-                person.primary_email
+                person.email_at(created // 86_400)
                 if copy == 0
                 else (person.personal_email or person.primary_email.upper())
             )
             first, last = identities.vary_name(rng, person)
-            created = max(person.joined_day, 0) * 86_400 + int(rng.integers(0, 86_400))
             rows.append(
                 (
                     contact_id,
@@ -138,9 +148,10 @@ def _write_companies(
     members: dict[int, list[int]],
     contact_ids: dict[int, list[str]],
     crm_deals: list[CrmDeal],
+    required_accounts: set[int],
 ) -> dict[int, str]:
     config, rng = ctx.config, ctx.rng
-    with_deals = {crm_deal.deal.account for crm_deal in crm_deals}
+    with_deals = {crm_deal.deal.account for crm_deal in crm_deals} | required_accounts
     ids = identities.scrambled_ids(
         rng,
         ctx.chunk.accounts[0].index if ctx.chunk.accounts else 0,

@@ -7,6 +7,9 @@ from simulator.population import Person, slugify
 
 # Probability that an affiliated person signs up to community tools with the personal mailbox.
 COMMUNITY_PERSONAL_EMAIL_SHARE = 0.35
+# Share of form entries (event registrations, sign-ups) made with a team mailbox.
+SHARED_MAILBOX_SHARE = 0.03
+SHARED_MAILBOXES = ("info", "team", "events", "marketing")
 
 
 def vary_email(rng: np.random.Generator, email: str) -> str:
@@ -25,12 +28,27 @@ def vary_email(rng: np.random.Generator, email: str) -> str:
     return email
 
 
-def community_email(rng: np.random.Generator, person: Person) -> str:
-    """Pick the mailbox a person uses in community tools, with noise applied."""
+def community_email(rng: np.random.Generator, person: Person, day: int) -> str:
+    """Pick the mailbox a person uses in community tools on a given day, with noise applied."""
     use_personal = person.personal_email and (
         not person.work_email or rng.random() < COMMUNITY_PERSONAL_EMAIL_SHARE
     )
-    return vary_email(rng, person.personal_email if use_personal else person.work_email)
+    return vary_email(rng, person.personal_email if use_personal else person.email_at(day))
+
+
+def form_email(rng: np.random.Generator, person: Person, day: int) -> str:
+    """Pick the address typed into a form on a given day, with noise applied.
+
+    Usually the work address of that day, sometimes a team mailbox shared with colleagues
+    (`info@`, `team@`) or the personal address.
+    """
+    draw = rng.random()
+    if person.account is not None and draw < SHARED_MAILBOX_SHARE:
+        mailbox = SHARED_MAILBOXES[int(rng.integers(len(SHARED_MAILBOXES)))]
+        return f"{mailbox}@{person.account.domain}"
+    if person.personal_email and draw > 0.8:
+        return vary_email(rng, person.personal_email)
+    return vary_email(rng, person.email_at(day))
 
 
 def _typo(rng: np.random.Generator, word: str) -> str:

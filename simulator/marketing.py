@@ -52,12 +52,7 @@ def write_attendance(ctx: ChunkContext) -> None:
         second = int(ctx.touches.second[row])
         registered = second - int(rng.integers(1, 21)) * 86_400 - int(rng.integers(0, 86_400))
         attended = bool(ctx.touches.attended[row])
-        email = identities.vary_email(
-            rng,
-            person.primary_email
-            if rng.random() < 0.8
-            else person.personal_email or person.primary_email,
-        )
+        email = identities.form_email(rng, person, max(registered, 0) // 86_400)
         output.append(
             (
                 registration_id,
@@ -164,7 +159,8 @@ def write_web(ctx: ChunkContext) -> None:
         second = int(ctx.touches.second[row])
         channel_index = int(ctx.touches.channel[row])
         signed_up = second > signup_second.get(person_index, 1 << 60)
-        known = signed_up or known_draw[position] < 0.05
+        # Without tracking consent a session is never tied to an email.
+        known = person.consent and (signed_up or known_draw[position] < 0.05)
         referrer, source, medium, campaign = _web_fields(
             CHANNELS[channel_index], float(field_draw[position]), second
         )
@@ -179,7 +175,7 @@ def write_web(ctx: ChunkContext) -> None:
             (
                 session_id,
                 anonymous_id,
-                identities.vary_email(rng, person.primary_email) if known else "",
+                identities.vary_email(rng, person.email_at(second // 86_400)) if known else "",
                 started,
                 f"{SITE}{pages[0]}{query}",
                 referrer,
@@ -215,7 +211,7 @@ def write_signups(ctx: ChunkContext) -> None:
                 rng, person.personal_email or person.primary_email.upper()
             )
         else:
-            email = identities.vary_email(rng, person.primary_email)
+            email = identities.form_email(rng, person, int(ctx.touches.second[row]) // 86_400)
         seen.add(person_index)
         counters.signups += 1
         signup_id = "su_" + stable_token(config.seed, "signup", counters.signups, ALPHANUMERIC, 12)

@@ -12,21 +12,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.config import CHANNELS, MECHANICS, MONTH_SEASONALITY, SimulationConfig
+from simulator.config import (
+    CHANNELS,
+    MECHANICS,
+    MONTH_SEASONALITY,
+    SEGMENT_CYCLE_SCALE,
+    SimulationConfig,
+)
 from simulator.population import Chunk
 from simulator.touches import TouchTable
 
 BASE_LOG_ODDS = -5.6
 INTENT_LOG_ODDS = 0.7
-# Weekly decay of past touches in the exposure sum (half-life about 2.4 weeks).
-EXPOSURE_DECAY = 0.75
 WIN_BASE_LOG_ODDS = -0.1
 WIN_INTENT_LOG_ODDS = 0.9
 LOST_COOLDOWN_WEEKS = 12
 MAX_OPPORTUNITIES = 8
 EXPANSION_WEEKLY_RATE = 0.006
-CHURN_BASE_LOG_ODDS = -1.6
+CHURN_BASE_LOG_ODDS = -1.9
 CHURN_INTENT_LOG_ODDS = -0.6
+# A customer that never activates (puts the product to use) churns far more often.
+CHURN_NOT_ACTIVATED_LOG_ODDS = 1.5
+ACTIVATION_BASE_LOG_ODDS = 1.6
+ACTIVATION_INTENT_LOG_ODDS = 0.5
 MAX_RENEWALS = 10
 
 
@@ -53,6 +61,7 @@ class WorldOutcome:
 
     deals: list[Deal]
     churn_day: dict[int, int]
+    activation_day: dict[int, int]
 
     def closed_won(self, days: int, deal_type: str | None = None) -> list[Deal]:
         """Deals won inside the window, optionally of one type."""
@@ -70,13 +79,15 @@ class ChunkDraws:
     create: np.ndarray
     create_offset: np.ndarray
     win: np.ndarray
-    cycle_days: np.ndarray
+    cycle_gamma: np.ndarray
     expand: np.ndarray
     expand_offset: np.ndarray
     expand_fraction: np.ndarray
     expand_cycle_days: np.ndarray
     expand_win: np.ndarray
     churn: np.ndarray
+    activation: np.ndarray
+    activation_lag: np.ndarray
 
 
 def _sigmoid(value: np.ndarray) -> np.ndarray:
@@ -91,13 +102,15 @@ def draw_shared(config: SimulationConfig, chunk: Chunk) -> ChunkDraws:
         create=rng.random((accounts, weeks)),
         create_offset=rng.integers(0, 7, (accounts, weeks)),
         win=rng.random((accounts, MAX_OPPORTUNITIES)),
-        cycle_days=(14 + rng.gamma(2.0, 22.0, (accounts, MAX_OPPORTUNITIES))).astype(np.int64),
+        cycle_gamma=rng.gamma(2.0, 22.0, (accounts, MAX_OPPORTUNITIES)),
         expand=rng.random((accounts, weeks)),
         expand_offset=rng.integers(0, 7, (accounts, weeks)),
         expand_fraction=rng.uniform(0.15, 0.6, (accounts, weeks)),
         expand_cycle_days=(7 + rng.gamma(2.0, 10.0, (accounts, weeks))).astype(np.int64),
         expand_win=rng.random((accounts, weeks)),
         churn=rng.random((accounts, MAX_RENEWALS)),
+        activation=rng.random(accounts),
+        activation_lag=(3 + rng.gamma(2.0, 7.0, accounts)).astype(np.int64),
     )
 
 
@@ -105,7 +118,7 @@ def account_exposure(config: SimulationConfig, chunk: Chunk, touches: TouchTable
     """Return saturated exposure per (account, channel, week), from touches of earlier weeks.
 
     Exposure in week w sums the account's touches of weeks before w, each week's count decayed
-    by EXPOSURE_DECAY per week of age, then saturates as 1 - exp(-sum / saturation).
+    by the channel's `weekly_decay` per week of age, then saturates as 1 - exp(-sum / saturation).
     """
     accounts, weeks = len(chunk.accounts), config.weeks
     account_of_person = np.array(
@@ -118,9 +131,10 @@ def account_exposure(config: SimulationConfig, chunk: Chunk, touches: TouchTable
     week = np.minimum(touches.second[keep] // (7 * 86_400), weeks - 1)
     np.add.at(counts, (local_account[keep], touches.channel[keep], week), 1.0)
 
+    decay = np.array([MECHANICS[channel].weekly_decay for channel in CHANNELS])[None, :]
     decayed = np.zeros_like(counts)
     for w in range(1, weeks):
-        decayed[:, :, w] = EXPOSURE_DECAY * decayed[:, :, w - 1] + counts[:, :, w - 1]
+        decayed[:, :, w] = decay * decayed[:, :, w - 1] + counts[:, :, w - 1]
     saturation = np.array([MECHANICS[channel].saturation for channel in CHANNELS])
     return 1.0 - np.exp(-decayed / saturation[None, :, None])
 
@@ -162,6 +176,7 @@ def simulate_world(
     intent = np.array([account.intent for account in chunk.accounts])
     price = np.array([account.monthly_price for account in chunk.accounts])
     win_probability = _sigmoid(WIN_BASE_LOG_ODDS + WIN_INTENT_LOG_ODDS * intent)
+    cycle_scale = np.array([SEGMENT_CYCLE_SCALE[account.segment] for account in chunk.accounts])
 
     free_from_day = np.zeros(accounts, dtype=np.int64)
     opportunities = np.zeros(accounts, dtype=np.int64)
@@ -177,7 +192,7 @@ def simulate_world(
             if created_day >= days:
                 continue
             k = opportunities[a]
-            close_day = created_day + int(draws.cycle_days[a, k])
+            close_day = created_day + 14 + int(draws.cycle_gamma[a, k] * cycle_scale[a])
             won = bool(draws.win[a, k] < win_probability[a])
             deals.append(
                 Deal(int(a), "newbusiness", created_day, close_day, won, 12 * price[a], price[a])
@@ -187,22 +202,44 @@ def simulate_world(
             if won:
                 customer_since[a] = close_day
 
-    churn_day = _simulate_churn(config, draws, intent, customer_since)
+    activation_day = _simulate_activation(config, draws, intent, customer_since)
+    churn_day = _simulate_churn(config, draws, intent, customer_since, activation_day)
     deals.extend(_simulate_expansions(config, draws, price, customer_since, churn_day))
-    return WorldOutcome(deals=deals, churn_day=churn_day)
+    return WorldOutcome(deals=deals, churn_day=churn_day, activation_day=activation_day)
+
+
+def _simulate_activation(
+    config: SimulationConfig, draws: ChunkDraws, intent: np.ndarray, customer_since: np.ndarray
+) -> dict[int, int]:
+    """Return the day each customer activates; customers that never activate are absent."""
+    probability = _sigmoid(ACTIVATION_BASE_LOG_ODDS + ACTIVATION_INTENT_LOG_ODDS * intent)
+    activation_day: dict[int, int] = {}
+    for a in np.flatnonzero(customer_since >= 0):
+        day = int(customer_since[a] + draws.activation_lag[a])
+        if draws.activation[a] < probability[a] and day < config.days:
+            activation_day[int(a)] = day
+    return activation_day
 
 
 def _simulate_churn(
-    config: SimulationConfig, draws: ChunkDraws, intent: np.ndarray, customer_since: np.ndarray
+    config: SimulationConfig,
+    draws: ChunkDraws,
+    intent: np.ndarray,
+    customer_since: np.ndarray,
+    activation_day: dict[int, int],
 ) -> dict[int, int]:
-    churn_probability = _sigmoid(CHURN_BASE_LOG_ODDS + CHURN_INTENT_LOG_ODDS * intent)
+    """Return the anniversary day on which each churned customer leaves."""
     churn_day: dict[int, int] = {}
     for a in np.flatnonzero(customer_since >= 0):
+        log_odds = CHURN_BASE_LOG_ODDS + CHURN_INTENT_LOG_ODDS * intent[a]
+        if int(a) not in activation_day:
+            log_odds += CHURN_NOT_ACTIVATED_LOG_ODDS
+        churn_probability = float(_sigmoid(np.array(log_odds)))
         for renewal in range(MAX_RENEWALS):
             anniversary = int(customer_since[a]) + 365 * (renewal + 1)
             if anniversary >= config.days:
                 break
-            if draws.churn[a, renewal] < churn_probability[a]:
+            if draws.churn[a, renewal] < churn_probability:
                 churn_day[int(a)] = anniversary
                 break
     return churn_day

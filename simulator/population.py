@@ -15,6 +15,11 @@ UNAFFILIATED_SHARE = 0.15
 # Share of affiliated people who also have a personal mailbox on a free-mail domain.
 PERSONAL_EMAIL_SHARE = 0.5
 CONSENT_SHARE = 0.85
+# Share of affiliated people whose work address changed during the window (new address
+# format after a rebrand, or a move from a personal to a work mailbox).
+EMAIL_CHANGE_SHARE = 0.06
+# Share of people added to an account who have the same name as a colleague there.
+NAMESAKE_SHARE = 0.03
 
 _SLUG_PATTERN = re.compile(r"[^a-z0-9]+")
 
@@ -35,6 +40,15 @@ class Account:
     monthly_price: int
     created_day: int
 
+    @property
+    def segment(self) -> str:
+        """Size segment: `smb` below 200 employees, `mid_market` below 2,000, else `enterprise`."""
+        if self.employees < 200:
+            return "smb"
+        if self.employees < 2000:
+            return "mid_market"
+        return "enterprise"
+
 
 @dataclass
 class Person:
@@ -54,11 +68,19 @@ class Person:
     activity: float
     job_title: str
     joined_day: int
+    previous_email: str = ""
+    email_changed_day: int = 0
 
     @property
     def primary_email(self) -> str:
         """Work mailbox when the person has an account, otherwise the personal one."""
         return self.work_email or self.personal_email
+
+    def email_at(self, day: int) -> str:
+        """Return the primary mailbox the person used on a given day of the window."""
+        if self.previous_email and day < self.email_changed_day:
+            return self.previous_email
+        return self.primary_email
 
     @property
     def full_name(self) -> str:
@@ -169,12 +191,20 @@ def _personal_email(rng: np.random.Generator, first: str, last: str, number: int
 
 
 def _make_person(
-    rng: np.random.Generator, config: SimulationConfig, index: int, account: Account | None
+    rng: np.random.Generator,
+    config: SimulationConfig,
+    index: int,
+    account: Account | None,
+    colleagues: list[Person],
 ) -> Person:
     first = names.FIRST_NAMES[rng.integers(len(names.FIRST_NAMES))]
     last = names.LAST_NAMES[rng.integers(len(names.LAST_NAMES))]
+    if colleagues and rng.random() < NAMESAKE_SHARE:
+        first, last = colleagues[-1].first_name, colleagues[-1].last_name
     if account is not None:
-        work_email = _work_email(rng, first, last, account.domain)
+        work_email = _unique_email(
+            _work_email(rng, first, last, account.domain), {p.work_email for p in colleagues}
+        )
         has_personal = rng.random() < PERSONAL_EMAIL_SHARE
         personal_email = _personal_email(rng, first, last, index) if has_personal else ""
         intent = 0.75 * account.intent + 0.5 * float(rng.normal())
@@ -191,7 +221,7 @@ def _make_person(
     joined_day = int(
         np.clip(rng.normal(config.days * 0.2, config.days * 0.35), 0, config.days - 30)
     )
-    return Person(
+    person = Person(
         index=index,
         person_id=f"P{index + 1:08d}",
         account=account,
@@ -207,6 +237,39 @@ def _make_person(
         job_title=title,
         joined_day=joined_day,
     )
+    if account is not None and rng.random() < EMAIL_CHANGE_SHARE:
+        _change_email(rng, config, person, {p.work_email for p in colleagues})
+    return person
+
+
+def _unique_email(email: str, taken: set[str]) -> str:
+    """Append a digit to the local part until the address differs from every taken one."""
+    local, _, domain = email.partition("@")
+    candidate, number = email, 2
+    while candidate in taken:
+        candidate = f"{local}{number}@{domain}"
+        number += 1
+    return candidate
+
+
+def _change_email(
+    rng: np.random.Generator, config: SimulationConfig, person: Person, taken: set[str]
+) -> None:
+    """Give the person an earlier address used before a change day inside the window."""
+    assert person.account is not None
+    if person.personal_email and rng.random() < 0.3:
+        previous = person.personal_email
+    else:
+        previous = person.work_email
+        for _ in range(8):
+            previous = _work_email(rng, person.first_name, person.last_name, person.account.domain)
+            if previous != person.work_email and previous not in taken:
+                break
+    if previous == person.work_email:
+        return
+    person.previous_email = previous
+    low = min(person.joined_day + 30, config.days - 1)
+    person.email_changed_day = int(rng.integers(low, config.days))
 
 
 def generate_chunk(
@@ -233,9 +296,12 @@ def generate_chunk(
         size = int(min(1 + rng.geometric(0.24), affiliated - len(people)))
         account = _make_account(rng, config, first_account + len(accounts), size)
         accounts.append(account)
+        colleagues: list[Person] = []
         for _ in range(size):
-            people.append(_make_person(rng, config, first_person + len(people), account))
+            person = _make_person(rng, config, first_person + len(people), account, colleagues)
+            colleagues.append(person)
+            people.append(person)
 
     while len(people) < members:
-        people.append(_make_person(rng, config, first_person + len(people), None))
+        people.append(_make_person(rng, config, first_person + len(people), None, []))
     return Chunk(index=chunk_index, accounts=accounts, people=people)

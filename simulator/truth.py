@@ -13,12 +13,13 @@ from simulator.sink import Sink, connector_timestamp
 
 PEOPLE_HEADER = (
     "person_id", "account_id", "first_name", "last_name", "email", "personal_email", "job_title",
-    "country", "region", "consent", "latent_intent", "joined_at",
+    "country", "region", "consent", "latent_intent", "joined_at", "segment",
+    "erasure_requested_at", "previous_email", "email_changed_at",
 )  # fmt: skip
 ACCOUNT_HEADER = (
     "account_id", "company_name", "domain", "industry", "country", "region", "employees",
     "latent_intent", "monthly_price", "hubspot_company_id", "stripe_customer_id",
-    "first_won_at", "churned_at",
+    "first_won_at", "churned_at", "segment", "activated_at", "experiment_group",
 )  # fmt: skip
 DEAL_HEADER = (
     "deal_id", "account_id", "deal_type", "created_at", "closed_at", "stage", "is_won", "amount",
@@ -59,12 +60,17 @@ class EffectTotals:
 
 
 def write_chunk_truth(
-    ctx: ChunkContext, world: WorldOutcome, crm: CrmResult, billing: BillingResult
+    ctx: ChunkContext,
+    world: WorldOutcome,
+    crm: CrmResult,
+    billing: BillingResult,
+    erasure: dict[int, str],
+    experiment_groups: dict[int, str],
 ) -> None:
     """Append the chunk's people, accounts and deals to the truth tables."""
     config = ctx.config
     people_rows = []
-    for person in ctx.chunk.people:
+    for index, person in enumerate(ctx.chunk.people):
         people_rows.append(
             (
                 person.person_id,
@@ -79,6 +85,10 @@ def write_chunk_truth(
                 "true" if person.consent else "false",
                 f"{person.intent:.4f}",
                 connector_timestamp(config.start, person.joined_day * 86_400),
+                person.account.segment if person.account else "",
+                erasure.get(index, ""),
+                person.previous_email,
+                _day(config, person.email_changed_day) if person.previous_email else "",
             )
         )
     ctx.sink.write_csv("truth/people.csv", PEOPLE_HEADER, people_rows)
@@ -104,6 +114,9 @@ def write_chunk_truth(
                 billing.customer_ids.get(local, ""),
                 _day(config, first_won.get(local)),
                 _day(config, churn),
+                account.segment,
+                _day(config, world.activation_day.get(local)),
+                experiment_groups.get(local, ""),
             )
         )
     ctx.sink.write_csv("truth/accounts.csv", ACCOUNT_HEADER, account_rows)

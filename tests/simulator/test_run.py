@@ -1,4 +1,3 @@
-import csv
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -10,6 +9,7 @@ from simulator.__main__ import main
 from simulator.billing import add_months
 from simulator.config import SimulationConfig
 from simulator.run import simulate
+from tests.simulator.readers import github_lines, landing_identity_ids, read_csv
 
 # The landing contract of docs/sources.md, one entry per CSV file the simulator writes.
 CSV_COLUMNS = {
@@ -37,22 +37,12 @@ CSV_COLUMNS = {
 ZERO_EFFECT_CHANNELS = ("community_chat", "social", "direct", "referral")
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def digest_tree(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
-
-
-def github_lines(landing: Path) -> list[dict]:
-    text = (landing / "github" / "events.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines()]
 
 
 def test_simulate_same_seed_same_bytes(tmp_path: Path):
@@ -140,27 +130,6 @@ def test_github_deliveries_shape(simulated: Path):
         for line in lines
         if line["event"] == "pull_request"
     )
-
-
-def landing_identity_ids(landing: Path) -> set[tuple[str, str]]:
-    ids = set()
-    for user in json.loads((landing / "slack" / "users.json").read_text()):
-        ids.add(("slack", user["id"]))
-    for user in json.loads((landing / "discourse" / "users.json").read_text()):
-        ids.add(("discourse", str(user["id"])))
-    for line in github_lines(landing):
-        ids.add(("github", str(line["payload"]["sender"]["id"])))
-    for row in read_csv(landing / "events" / "attendance.csv"):
-        ids.add(("events", row["registration_id"]))
-    for row in read_csv(landing / "web" / "sessions.csv"):
-        ids.add(("web", row["anonymous_id"]))
-    for row in read_csv(landing / "product" / "signups.csv"):
-        ids.add(("product", row["signup_id"]))
-    for row in read_csv(landing / "hubspot" / "contact.csv"):
-        ids.add(("hubspot", row["id"]))
-    for row in read_csv(landing / "stripe" / "customer.csv"):
-        ids.add(("stripe", row["id"]))
-    return ids
 
 
 def test_person_records_cover_every_identity(simulated: Path):
