@@ -19,7 +19,6 @@ from ingest.registry import FilePattern, SourceSpec, TableSpec
 from ml.errors import InputFileError
 
 CHUNK_BYTES = 8 * 1024 * 1024
-UTF8_BOM = codecs.BOM_UTF8
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ def hash_and_check_utf8(source_file: SourceFile) -> str:
     """Return the file's SHA-256 and check that it decodes as UTF-8.
 
     Raises:
-        InputFileError: The file holds bytes that are not UTF-8; the message gives the line
+        InputFileError: The file contains bytes that are not UTF-8. The message gives the line
             (as row), the CSV column where it can tell, the bytes and how to convert the file.
     """
     digest = hashlib.sha256()

@@ -27,7 +27,6 @@ from ingest.warehouse import (
     ensure_bookkeeping_tables,
     ensure_raw_table,
     ledger_hashes,
-    raw_columns,
 )
 from ml.errors import ConfigurationError, DataQualityError
 
@@ -39,7 +38,7 @@ MAX_REASON_EXAMPLES = 5
 
 @dataclass
 class LoadReport:
-    """What one load did to one raw table.
+    """Counts of one load of one raw table.
 
     Attributes:
         table: Raw table name, without the `raw.` schema.
@@ -342,6 +341,3 @@ def _first_reasons(con: duckdb.DuckDBPyConnection, table: str, paths: list[str])
 def raw_tables() -> dict[str, list[str]]:
     """Return each source's raw table names, in registry order."""
     return {name: [table.table for table in spec.tables] for name, spec in SOURCES.items()}
-
-
-__all__ = ["LoadReport", "load_source", "raw_columns", "raw_tables"]

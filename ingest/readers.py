@@ -1,8 +1,8 @@
 """Readers that turn one JSON or XML export file into rows of text fields.
 
-Each reader returns `ParsedRows`: one entry per record with the record's original text, its
-position in the file, its fields as text, and a problem when the record itself is unusable
-(for example a JSON Lines line that is not JSON). A file that cannot be parsed at all raises
+Each reader returns `ParsedRows`, one entry per record. An entry has the record's text, its
+position in the file and its fields as text. It also has a problem when the record itself is
+unusable, for example a JSON Lines line that is not JSON. A file that cannot be parsed at all raises
 `InputFileError`. CSV files do not pass through here: DuckDB reads them directly.
 """
 
@@ -43,8 +43,8 @@ GITHUB_EVENT_FIELDS = (
     "repository_full_name", "number", "created_at",
 )  # fmt: skip
 
-# Where a webhook payload keeps the time of the action, tried in order. A star has
-# `starred_at`; comments, answers and forks carry the new object's `created_at`.
+# Paths to the time of the action in a webhook payload, tried in order. A star has
+# `starred_at`, and comments, discussion answers and forks carry the new object's `created_at`.
 GITHUB_TIME_PATHS = (
     ("starred_at",),
     ("comment", "created_at"),
@@ -165,7 +165,7 @@ def _add_records(
 
 
 def read_slack_users(source_file: SourceFile) -> ParsedRows:
-    """Read a Slack export's `users.json`; profile fields are lifted to columns."""
+    """Read a Slack export's `users.json`, lifting profile fields to columns."""
     records = _records_at(source_file, _load_json(source_file), ())
 
     def extract(user: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -182,7 +182,7 @@ def read_slack_users(source_file: SourceFile) -> ParsedRows:
 
 
 def read_slack_channels(source_file: SourceFile) -> ParsedRows:
-    """Read a Slack export's `channels.json`; `purpose` keeps only the purpose text."""
+    """Read a Slack export's `channels.json`, keeping only the text of `purpose`."""
     records = _records_at(source_file, _load_json(source_file), ())
 
     def extract(channel: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -192,7 +192,7 @@ def read_slack_channels(source_file: SourceFile) -> ParsedRows:
 
 
 def read_slack_messages(source_file: SourceFile) -> ParsedRows:
-    """Read one channel-day file of a Slack export; the channel is the file's folder name."""
+    """Read one channel-day file of a Slack export, taking the channel from the folder name."""
     records = _records_at(source_file, _load_json(source_file), ())
     channel_name = PurePosixPath(source_file.rel_path).parent.name
 
@@ -223,7 +223,7 @@ def read_discourse_posts(source_file: SourceFile) -> ParsedRows:
 
 
 def read_discord_messages(source_file: SourceFile) -> ParsedRows:
-    """Read one DiscordChatExporter JSON file (one channel); guild and channel go on every row."""
+    """Read one DiscordChatExporter JSON file (one channel), with guild and channel on each row."""
     document = _load_json(source_file)
     records = _records_at(source_file, document, (("messages",),))
     guild = _dig(document, "guild") or {}
@@ -275,7 +275,7 @@ def github_event_fields(event: str | None, payload: Mapping[str, Any]) -> dict[s
 
 
 def read_github_deliveries(source_file: SourceFile) -> ParsedRows:
-    """Read JSON Lines of webhook deliveries; a line that is not JSON is a rejected row."""
+    """Read JSON Lines of webhook deliveries, marking a line that is not JSON as unusable."""
     rows = ParsedRows(GITHUB_EVENT_FIELDS)
     text = source_file.read_bytes().decode("utf-8-sig")
     for line_number, line in enumerate(text.splitlines(), start=1):
@@ -300,7 +300,7 @@ def read_github_deliveries(source_file: SourceFile) -> ParsedRows:
 
 
 def read_github_payload(source_file: SourceFile) -> ParsedRows:
-    """Read one webhook payload saved as `<event>/<name>.json`; the folder names the event."""
+    """Read one webhook payload saved as `<event>/<name>.json`, taking the event from the folder."""
     rows = ParsedRows(GITHUB_EVENT_FIELDS)
     payload = _load_json(source_file)
     record = source_file.read_bytes().decode("utf-8-sig")

@@ -44,10 +44,3 @@ class TableSchema:
     non_negative: tuple[str, ...] = ()
     booleans: tuple[str, ...] = ()
     currency_of: dict[str, str] = field(default_factory=dict)
-
-    def checked_fields(self) -> set[str]:
-        """Return every field some rule of this schema reads."""
-        fields = set(self.key) | set(self.required) | set(self.timestamps)
-        fields |= set(self.epoch_timestamps) | set(self.numbers) | set(self.non_negative)
-        fields |= set(self.booleans) | set(self.currency_of) | set(self.currency_of.values())
-        return fields

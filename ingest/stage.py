@@ -25,7 +25,7 @@ REJECTS_SCAN = "_ingest_csv_scans"
 
 @dataclass
 class StagedFiles:
-    """What was staged: the union of data columns and each CSV file's own header."""
+    """Columns of a stage: the union of data columns and each CSV file's own header."""
 
     columns: list[str] = field(default_factory=list)
     csv_headers: dict[str, list[str]] = field(default_factory=dict)
@@ -82,7 +82,7 @@ def row_number_sql(alias: str) -> str:
 def _stage_parsed(
     con: duckdb.DuckDBPyConnection, arrow_rows: pa.Table, schema: TableSchema
 ) -> list[str]:
-    """Stage parsed rows; returns their columns, with required fields no record had."""
+    """Stage parsed rows and return their data columns, with required fields no record had."""
     # A required field that no record has still gets a column, so the row check rejects every
     # row for it instead of failing on an unknown column.
     absent = [name for name in schema.required if name not in arrow_rows.column_names]
@@ -163,8 +163,8 @@ def _check_header(source_file: SourceFile, header: list[str], schema: TableSchem
 
 
 def _raise_on_csv_rejects(con: duckdb.DuckDBPyConnection, source_file: SourceFile) -> None:
-    # NOTE: the row is the line minus the header, which is off by the extra lines of any
-    # earlier quoted field that spans lines; the message also gives the line itself.
+    # NOTE: the row is the line minus the header. It is off by the extra lines of any earlier
+    # quoted field that spans lines, so the message also gives the line itself.
     first = con.execute(
         f"select line, column_name, error_type, error_message, csv_line from {REJECTS_TABLE} "
         "order by line limit 1"
