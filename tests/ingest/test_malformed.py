@@ -189,7 +189,7 @@ def test_negative_amount_and_missing_currency_are_quarantined(
     assert_accounting(con)
 
 
-def test_json_record_that_is_not_an_object_is_quarantined(
+def test_json_non_object_record_quarantined(
     con: duckdb.DuckDBPyConnection, landing: Path
 ) -> None:
     messages = [{"type": "message", "user": "U1", "text": "hi", "ts": "1700000000.000100"}, "oops"]
