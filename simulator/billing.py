@@ -84,6 +84,8 @@ def write_stripe(ctx: ChunkContext, world: WorldOutcome, crm: CrmResult) -> Bill
             )
             ctx.record_identity("stripe", customer_id, billing_person)
         customer_id = customers[deal.account]
+        # NOTE: an expansion becomes a second subscription, not an update of the first, so
+        # Stripe's subscription_update invoices and prorations never appear.
         counters.stripe_objects += 1
         subscription_id = "sub_" + stable_token(
             config.seed, "stripe_subscription", counters.stripe_objects, BASE62, 14

@@ -98,6 +98,8 @@ def _write_slack_messages(ctx: ChunkContext, user_ids: dict[int, str]) -> None:
     rows = ctx.touches_of("community_chat")
     channel_index = rng.choice(len(names.SLACK_CHANNELS), size=len(rows), p=SLACK_CHANNEL_WEIGHTS)
     all_users = np.array(sorted(user_ids.values()))
+    # NOTE: threads, reactions and forum topics only join people of the same chunk, so at more
+    # than one chunk no conversation crosses a 20,000-member boundary.
     recent: dict[int, deque[tuple[int, dict[str, object]]]] = {
         i: deque(maxlen=20) for i in range(6)
     }
@@ -219,8 +221,13 @@ def finish_slack(sink: Sink, start: dt.date, seed: int) -> None:
 
 
 def write_discourse(ctx: ChunkContext) -> None:
-    """Write the chunk's Discourse users and posts (topics start and get replies)."""
+    """Write the chunk's Discourse users and posts (topics start and get replies).
+
+    The first chunk writes `users.json` and `posts.json`; chunk n writes `users_<n>.json` and
+    `posts_<n>.json`, so no single JSON file grows with the member count.
+    """
     config, rng, counters = ctx.config, ctx.rng, ctx.counters
+    suffix = "" if ctx.chunk.index == 0 else f"_{ctx.chunk.index:05d}"
     present = np.flatnonzero(ctx.touches.presence["discourse"])
     ids = identities.scrambled_ids(rng, ctx.chunk.people[0].index, len(ctx.chunk.people), 100)
     usernames: dict[int, tuple[int, str, str | None]] = {}
@@ -234,7 +241,7 @@ def write_discourse(ctx: ChunkContext) -> None:
             "Z", ".000Z"
         )
         ctx.sink.append_json(
-            "landing/discourse/users.json",
+            f"landing/discourse/users{suffix}.json",
             {
                 "id": user_id,
                 "username": username,
@@ -298,7 +305,7 @@ def write_discourse(ctx: ChunkContext) -> None:
             "hidden": False,
             "deleted_at": None,
         }
-        ctx.sink.append_json("landing/discourse/posts.json", post, key="latest_posts")
+        ctx.sink.append_json(f"landing/discourse/posts{suffix}.json", post, key="latest_posts")
         ctx.record_touch(
             poster,
             CHANNELS.index("community_forum"),
@@ -307,6 +314,8 @@ def write_discourse(ctx: ChunkContext) -> None:
             str(post["id"]),
             ctx.stamp(row),
         )
+    ctx.sink.close_json(f"landing/discourse/users{suffix}.json")
+    ctx.sink.close_json(f"landing/discourse/posts{suffix}.json", key="latest_posts")
 
 
 def _github_user(login: str, user_id: int) -> dict[str, object]:

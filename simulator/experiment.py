@@ -20,7 +20,7 @@ from simulator.touches import TouchTable
 
 EXPERIMENT_ID = "EXP001"
 EXPERIMENT_NAME = "Facilitated community threads"
-EXPERIMENT_EFFECT = 0.5
+EXPERIMENT_EFFECT = 0.9
 TREATMENT_SHARE = 0.5
 # The window starts a quarter into the simulated period and lasts half a year (or to the end).
 START_SHARE = 0.25

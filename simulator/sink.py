@@ -73,6 +73,11 @@ class Sink:
         self.json_list(relative, key).append(item)
         self.rows_written += 1
 
+    def close_json(self, relative: str, key: str | None = None) -> None:
+        """Finish one streamed JSON list file, writing an empty list if nothing was appended."""
+        self.json_list(relative, key).close()
+        del self._json_lists[relative]
+
     def append_line(self, relative: str, line: str) -> None:
         """Append one line to a text file (JSON Lines deliveries, scratch files)."""
         if relative not in self._line_files:

@@ -158,6 +158,8 @@ def generate_touches(config: SimulationConfig, chunk: Chunk) -> TouchTable:
     Returns:
         The chunk's touches, sorted by time.
     """
+    # NOTE: touches do not react to deals (no onboarding webinars after a win, no sales-led
+    # invitations), so post-purchase activity is as frequent as before the purchase.
     rng = np.random.default_rng([config.seed, chunk.index, 3])
     count = len(chunk.people)
     intent = np.array([person.intent for person in chunk.people])

@@ -22,8 +22,9 @@ def landing_identity_ids(landing: Path) -> set[tuple[str, str]]:
     ids = set()
     for user in json.loads((landing / "slack" / "users.json").read_text()):
         ids.add(("slack", user["id"]))
-    for user in json.loads((landing / "discourse" / "users.json").read_text()):
-        ids.add(("discourse", str(user["id"])))
+    for path in sorted((landing / "discourse").glob("users*.json")):
+        for user in json.loads(path.read_text()):
+            ids.add(("discourse", str(user["id"])))
     for line in github_lines(landing):
         ids.add(("github", str(line["payload"]["sender"]["id"])))
     for row in read_csv(landing / "events" / "attendance.csv"):

@@ -54,5 +54,13 @@ def test_chunked_slack_days_sorted(chunked: Path):
         assert len(stamps) == len(set(stamps)), path.name
 
 
+def test_chunked_discourse_file_per_chunk(chunked: Path):
+    users = sorted(path.name for path in (chunked / "landing" / "discourse").glob("users*.json"))
+    posts = sorted(path.name for path in (chunked / "landing" / "discourse").glob("posts*.json"))
+
+    assert users == ["users.json", "users_00001.json", "users_00002.json"]
+    assert posts == ["posts.json", "posts_00001.json", "posts_00002.json"]
+
+
 def test_chunked_scratch_files_removed(chunked: Path):
     assert not (chunked / "landing" / "slack" / ".parts").exists()
