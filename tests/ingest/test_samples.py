@@ -279,3 +279,29 @@ def test_olist_funnel_loads_with_day_first_dates(
     assert reports["olist_closed_deals"].rows_loaded == 842
     assert deal == ("26-02-2018 19:58", "0")
     assert _quarantined(con) == 0
+
+
+def test_stackexchange_dtd_line_is_not_fetched(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    text = (
+        '\ufeff<?xml version="1.0" encoding="utf-8"?>\n'
+        "<!DOCTYPE users SYSTEM 'http://127.0.0.1:9/users.dtd'>\n"
+        "<users>\n"
+        '  <row Id="7" Reputation="101" CreationDate="2011-10-11T19:42:20.713" '
+        'DisplayName="Ada &amp; Co" AboutMe="&lt;p&gt;hi&lt;/p&gt;" />\n'
+        "</users>\n"
+    )
+    (landing / "stackexchange").mkdir()
+    (landing / "stackexchange" / "Users.xml").write_text(text, encoding="utf-8")
+
+    reports = _reports(con, landing, "stackexchange")
+    row = con.execute(
+        "select Id, DisplayName, AboutMe, _record from raw.stackexchange_users"
+    ).fetchone()
+
+    assert reports["stackexchange_users"].rows_loaded == 1
+    assert reports["stackexchange_posts"].files_seen == 0
+    assert row is not None
+    assert row[:3] == ("7", "Ada & Co", "<p>hi</p>")
+    assert row[3].startswith('<row Id="7"')
