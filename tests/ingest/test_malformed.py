@@ -189,9 +189,7 @@ def test_negative_amount_and_missing_currency_are_quarantined(
     assert_accounting(con)
 
 
-def test_json_non_object_record_quarantined(
-    con: duckdb.DuckDBPyConnection, landing: Path
-) -> None:
+def test_json_non_object_record_quarantined(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     messages = [{"type": "message", "user": "U1", "text": "hi", "ts": "1700000000.000100"}, "oops"]
     write(landing / "slack" / "general" / "2023-11-14.json", json.dumps(messages))
 
