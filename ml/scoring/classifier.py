@@ -1,0 +1,175 @@
+"""Calibrated gradient-boosting classifier shared by the conversion and propensity scores.
+
+The model averages the probabilities of several histogram gradient-boosting classifiers
+that differ only in their random seed, because each split considers a random subset of
+features. It can then map the averaged probability through a Platt (logistic on the logit) or
+isotonic calibrator fitted on inner cross-validated predictions, so the calibrator never
+sees predictions on rows the boosted models were trained on.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from ml.errors import ConfigurationError, DataQualityError
+
+logger = logging.getLogger(__name__)
+
+CALIBRATION_METHODS = ("none", "platt", "isotonic")
+_PROBABILITY_CLIP = 1e-6
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Settings of the calibrated boosted classifier.
+
+    Attributes:
+        learning_rate: Shrinkage of each boosting step.
+        max_iter: Boosting iterations per model.
+        max_leaf_nodes: Leaves per tree.
+        min_samples_leaf: Minimum rows in a leaf.
+        l2_regularization: L2 penalty on leaf values.
+        max_features: Fraction of features each split considers.
+        ensemble_size: Models averaged, seeds seed, seed + 1, ...
+        calibration: "none", "platt" or "isotonic".
+        inner_folds: Folds for the out-of-fold predictions the calibrator is fitted on.
+        monotonic: Feature name -> +1 (probability rises with it) or -1 (falls).
+        seed: Seed of the first model and of the inner fold split.
+    """
+
+    learning_rate: float = 0.02
+    max_iter: int = 600
+    max_leaf_nodes: int = 15
+    min_samples_leaf: int = 80
+    l2_regularization: float = 3.0
+    max_features: float = 0.5
+    ensemble_size: int = 5
+    calibration: str = "none"
+    inner_folds: int = 5
+    monotonic: dict[str, int] = field(default_factory=dict)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.calibration not in CALIBRATION_METHODS:
+            raise ConfigurationError(
+                f"calibration {self.calibration!r} is invalid; expected one of "
+                f"{list(CALIBRATION_METHODS)}"
+            )
+        if self.ensemble_size < 1:
+            raise ConfigurationError(f"ensemble_size must be >= 1, got {self.ensemble_size}")
+        if self.inner_folds < 2:
+            raise ConfigurationError(f"inner_folds must be >= 2, got {self.inner_folds}")
+
+
+class CalibratedBoostedClassifier:
+    """Seed-averaged histogram gradient boosting with an optional calibrator on top."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        self.config = config
+        self.models: list[HistGradientBoostingClassifier] = []
+        self.calibrator: IsotonicRegression | LogisticRegression | None = None
+        self.feature_names: list[str] = []
+
+    def _new_models(self, columns: list[str]) -> list[HistGradientBoostingClassifier]:
+        config = self.config
+        monotonic = [config.monotonic.get(column, 0) for column in columns]
+        return [
+            HistGradientBoostingClassifier(
+                learning_rate=config.learning_rate,
+                max_iter=config.max_iter,
+                max_leaf_nodes=config.max_leaf_nodes,
+                min_samples_leaf=config.min_samples_leaf,
+                l2_regularization=config.l2_regularization,
+                max_features=config.max_features,
+                monotonic_cst=monotonic if any(monotonic) else None,
+                random_state=config.seed + offset,
+            )
+            for offset in range(config.ensemble_size)
+        ]
+
+    @staticmethod
+    def _average(
+        models: list[HistGradientBoostingClassifier], features: pd.DataFrame
+    ) -> np.ndarray:
+        return np.mean([model.predict_proba(features)[:, 1] for model in models], axis=0)
+
+    def _fit_models(
+        self, features: pd.DataFrame, labels: np.ndarray
+    ) -> list[HistGradientBoostingClassifier]:
+        models = self._new_models(list(features.columns))
+        for model in models:
+            model.fit(features, labels)
+        return models
+
+    def _fit_calibrator(self, features: pd.DataFrame, labels: np.ndarray) -> None:
+        """Fit the calibrator on out-of-fold averaged probabilities of the training rows."""
+        out_of_fold = np.empty(labels.size)
+        splitter = StratifiedKFold(
+            self.config.inner_folds, shuffle=True, random_state=self.config.seed
+        )
+        for train_rows, held_out_rows in splitter.split(features, labels):
+            models = self._fit_models(features.iloc[train_rows], labels[train_rows])
+            out_of_fold[held_out_rows] = self._average(models, features.iloc[held_out_rows])
+
+        if self.config.calibration == "isotonic":
+            isotonic = IsotonicRegression(
+                out_of_bounds="clip", y_min=_PROBABILITY_CLIP, y_max=1 - _PROBABILITY_CLIP
+            )
+            self.calibrator = isotonic.fit(out_of_fold, labels)
+        else:
+            platt = LogisticRegression(C=1e6)
+            self.calibrator = platt.fit(self._logit_column(out_of_fold), labels)
+
+    @staticmethod
+    def _logit_column(probabilities: np.ndarray) -> np.ndarray:
+        clipped = np.clip(probabilities, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)
+        return np.asarray(logit(clipped)).reshape(-1, 1)
+
+    def fit(self, features: pd.DataFrame, labels: np.ndarray) -> "CalibratedBoostedClassifier":
+        """Fit the averaged models on all rows, then the calibrator on inner folds.
+
+        Raises:
+            DataQualityError: when the labels are not 0/1, contain a single class, or differ in
+                length from the features.
+        """
+        labels = np.asarray(labels)
+        if labels.size != len(features):
+            raise DataQualityError(
+                f"classifier input: {len(features)} feature rows but {labels.size} labels; "
+                "expected one label per row"
+            )
+        classes = set(np.unique(labels).tolist())
+        if not classes <= {0, 1} or len(classes) < 2:
+            raise DataQualityError(
+                f"classifier input, field 'labels': classes {sorted(classes)}; "
+                "expected both 0 and 1"
+            )
+        self.feature_names = list(features.columns)
+        self.models = self._fit_models(features, labels)
+        if self.config.calibration != "none":
+            self._fit_calibrator(features, labels)
+        logger.info(
+            "fitted %s boosted models on %s rows (calibration %s)",
+            len(self.models),
+            labels.size,
+            self.config.calibration,
+        )
+        return self
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        """Return the calibrated probability of class 1 for each row."""
+        if not self.models:
+            raise DataQualityError("classifier is not fitted: call fit before predict_proba")
+        raw = self._average(self.models, features[self.feature_names])
+        if isinstance(self.calibrator, IsotonicRegression):
+            return np.asarray(self.calibrator.predict(raw))
+        if isinstance(self.calibrator, LogisticRegression):
+            return np.asarray(expit(self.calibrator.decision_function(self._logit_column(raw))))
+        return raw
