@@ -1,0 +1,90 @@
+"""Benchmark simulator throughput: rows per second and peak memory at growing member counts.
+
+Each size runs `python -m simulator` in its own process, so the peak resident memory reported
+by `os.wait4` belongs to that run alone. Output goes to a temporary folder that is deleted
+afterwards.
+
+    .venv/bin/python -m benchmarks.sources                    # 100,000 and 1,000,000 members
+    .venv/bin/python -m benchmarks.sources --members 20000    # one size
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_SIZES = (100_000, 1_000_000)
+SUMMARY_PATTERN = re.compile(r"wrote (\d+) rows for (\d+) members, (\d+) accounts, (\d+) touches")
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def measure(members: int, seed: int) -> dict[str, float | int]:
+    """Run the simulator once and return its size, time, CPU and peak memory figures."""
+    with tempfile.TemporaryDirectory(prefix="simulator-bench-") as folder:
+        command = [
+            sys.executable, "-m", "simulator", "--members", str(members), "--seed", str(seed),
+            "--out", folder,
+        ]  # fmt: skip
+        began = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert process.stdout is not None
+        output = process.stdout.read().decode()
+        # wait4 reaps the child and returns its own resource usage; recording the exit code on
+        # the Popen object keeps it from waiting again.
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise RuntimeError(f"simulator failed for --members {members}: exit {status}")
+        match = SUMMARY_PATTERN.search(output)
+        if match is None:
+            raise RuntimeError(f"simulator output has no summary line: {output!r}")
+        rows, _, accounts, touches = (int(value) for value in match.groups())
+        size = _folder_bytes(Path(folder))
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "members": members,
+        "accounts": accounts,
+        "touches": touches,
+        "rows": rows,
+        "output_mb": round(size / 1e6, 1),
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "rows_per_wall_s": round(rows / wall),
+        "rows_per_cpu_s": round(rows / cpu),
+        # ru_maxrss is in kilobytes on Linux.
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    """Measure each requested size and print one line per size, then a JSON summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, action="append", help="member count (repeatable)")
+    parser.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    args = parser.parse_args()
+    sizes = args.members or list(DEFAULT_SIZES)
+
+    results = []
+    for members in sizes:
+        figures = measure(members, args.seed)
+        print(
+            f"{members:>9} members: {figures['rows']:>11} rows in {figures['wall_s']:>7} s "
+            f"({figures['cpu_s']} s CPU), {figures['rows_per_wall_s']} rows/s, "
+            f"peak {figures['peak_rss_mb']} MB, output {figures['output_mb']} MB",
+            flush=True,
+        )
+        results.append(figures)
+    print(json.dumps({"benchmark": "sources", "seed": args.seed, "runs": results}))
+
+
+if __name__ == "__main__":
+    main()
