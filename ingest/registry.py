@@ -197,6 +197,16 @@ EVENTS = SourceSpec(
             ),
             "attendance*.csv",
         ),
+        _csv(
+            TableSchema(
+                "event_badge_scans",
+                key=("scan_id",),
+                required=("scan_id", "event_id", "scanned_at"),
+                timestamps=("scanned_at",),
+                event_times=("scanned_at",),
+            ),
+            "badge_scans*.csv",
+        ),
     ),
 )
 
@@ -434,6 +444,72 @@ OLIST = SourceSpec(
     ),
 )
 
+PROGRAMS = SourceSpec(
+    "programs",
+    (
+        _csv(
+            TableSchema(
+                "program_costs",
+                key=("month", "program", "channel", "cost_type"),
+                required=("month", "program", "amount", "currency"),
+                timestamps=("month",),
+                timestamp_formats=("%Y-%m",),
+                non_negative=("amount",),
+                currency_of={"amount": "currency"},
+            ),
+            "costs*.csv",
+        ),
+    ),
+)
+
+CRM = SourceSpec(
+    "crm",
+    (
+        _csv(
+            TableSchema(
+                "crm_call_notes",
+                key=("note_id",),
+                required=("note_id", "logged_at"),
+                timestamps=("logged_at",),
+                event_times=("logged_at",),
+            ),
+            "call_notes*.csv",
+        ),
+    ),
+)
+
+EXPERIMENTS = SourceSpec(
+    "experiments",
+    (
+        _csv(
+            TableSchema(
+                "experiment_assignments",
+                key=("experiment_id", "unit_type", "unit_id"),
+                required=("experiment_id", "unit_id", "group"),
+                timestamps=("assigned_at",),
+                event_times=("assigned_at",),
+            ),
+            "assignments*.csv",
+        ),
+    ),
+)
+
+PRIVACY = SourceSpec(
+    "privacy",
+    (
+        _csv(
+            TableSchema(
+                "privacy_erasure_requests",
+                key=("request_id",),
+                required=("request_id", "email", "requested_at"),
+                timestamps=("requested_at",),
+                event_times=("requested_at",),
+            ),
+            "erasure_requests*.csv",
+        ),
+    ),
+)
+
 SOURCES: dict[str, SourceSpec] = {
     source.name: source
     for source in (
@@ -449,5 +525,9 @@ SOURCES: dict[str, SourceSpec] = {
         STRIPE,
         SALESFORCE,
         OLIST,
+        PROGRAMS,
+        CRM,
+        EXPERIMENTS,
+        PRIVACY,
     )
 }
