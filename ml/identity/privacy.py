@@ -1,0 +1,198 @@
+"""Erasure requests and join consent applied to identity outputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from ml.errors import InputFileError
+from ml.identity.config import IdentityResult
+from ml.identity.ids import make_person_id
+from ml.identity.prepare import normalize_email
+
+logger = logging.getLogger(__name__)
+
+AUDIT_COLUMNS = [
+    "request_id",
+    "requested_at",
+    "status",
+    "erased_at",
+    "people_erased",
+    "records_erased",
+]
+
+
+def _require(frame: pd.DataFrame, columns: list[str], where: str) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise InputFileError(where, f"missing column(s) {missing}, expected {columns}")
+
+
+def _persons_with_email(
+    records: pd.DataFrame, clusters: pd.DataFrame, emails: set[str]
+) -> dict[str, set[str]]:
+    """Map each normalized email in `emails` to the people whose records carry it."""
+    person_of = dict(zip(clusters["record_id"], clusters["person_id"], strict=True))
+    found: dict[str, set[str]] = {email: set() for email in emails}
+    for record_id, raw in zip(records["record_id"].astype(str), records["email"], strict=True):
+        email = normalize_email(raw)
+        if email in found and record_id in person_of:
+            found[email].add(person_of[record_id])
+    return found
+
+
+def _without_records(result: IdentityResult, removed: set[str]) -> IdentityResult:
+    """Drop records from every frame of a result, including pairs that touch them."""
+
+    def keep_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+        touched = frame["record_id_l"].isin(removed) | frame["record_id_r"].isin(removed)
+        return frame[~touched].reset_index(drop=True)
+
+    clusters = result.clusters[~result.clusters["record_id"].isin(removed)].reset_index(drop=True)
+    return dataclasses.replace(
+        result,
+        clusters=clusters,
+        links=keep_pairs(result.links),
+        review_queue=keep_pairs(result.review_queue),
+        threshold_clusters=result.threshold_clusters[
+            ~result.threshold_clusters["record_id"].isin(removed)
+        ].reset_index(drop=True),
+        metrics={
+            **result.metrics,
+            "records": len(clusters),
+            "people": int(clusters["person_id"].nunique()),
+        },
+    )
+
+
+def apply_erasure(
+    result: IdentityResult,
+    records: pd.DataFrame,
+    requests: pd.DataFrame,
+    *,
+    erased_at: datetime | None = None,
+) -> tuple[IdentityResult, pd.DataFrame]:
+    """Remove every person a request names from the identity outputs.
+
+    A request names a person through an email address; all records of every person
+    holding that address are removed, with the person's lineage rows. Requests are
+    honoured whatever their status, because the landing exports keep sending the
+    person's records until the sources delete them.
+
+    Args:
+        result: Output of `resolve_people`.
+        records: The records that were resolved (record_id, email).
+        requests: request_id, email, requested_at and optionally status.
+        erased_at: Time written on the audit rows; now when None.
+
+    Returns:
+        The reduced result, and one audit row per request (request_id, requested_at,
+        status, erased_at, people_erased, records_erased) that holds no personal data.
+
+    Raises:
+        InputFileError: The requests lack a required column.
+    """
+    _require(requests, ["request_id", "email", "requested_at"], "erasure requests")
+    emails = requests["email"].map(normalize_email)
+    people_by_email = _persons_with_email(records, result.clusters, set(emails.dropna()))
+    erased_people = set().union(*people_by_email.values()) if people_by_email else set()
+    erased_records = set(
+        result.clusters.loc[result.clusters["person_id"].isin(erased_people), "record_id"]
+    )
+
+    reduced = _without_records(result, erased_records)
+    lineage = reduced.lineage
+    touched = lineage["old_person_id"].isin(erased_people) | lineage["new_person_id"].isin(
+        erased_people
+    )
+    reduced = dataclasses.replace(
+        reduced,
+        lineage=lineage[~touched].reset_index(drop=True),
+        metrics={**reduced.metrics, "people_erased": len(erased_people)},
+    )
+
+    record_counts = result.clusters.groupby("person_id").size()
+    when = pd.Timestamp(erased_at or datetime.now(UTC))
+    audit = pd.DataFrame(
+        {
+            "request_id": requests["request_id"].to_numpy(),
+            "requested_at": requests["requested_at"].to_numpy(),
+            "status": requests.get("status", pd.Series(None, index=requests.index)).to_numpy(),
+            "erased_at": when,
+            "people_erased": [len(people_by_email.get(e, set())) for e in emails],
+            "records_erased": [
+                int(sum(record_counts.get(p, 0) for p in people_by_email.get(e, set())))
+                for e in emails
+            ],
+        }
+    )[AUDIT_COLUMNS]
+    logger.info(
+        "erasure: %s request(s) removed %s people and %s records",
+        len(requests),
+        len(erased_people),
+        len(erased_records),
+    )
+    return reduced, audit
+
+
+def apply_consent(
+    result: IdentityResult, records: pd.DataFrame, consent: pd.DataFrame, salt: str
+) -> IdentityResult:
+    """Detach the records a person has not agreed to have joined to their identity.
+
+    Args:
+        result: Output of `resolve_people`.
+        records: The records that were resolved (record_id, source, email).
+        consent: One row per person and source: email, source, may_join (bool). A
+            person's records from a source with may_join false become separate people.
+        salt: The `IdentityConfig.id_salt` of the run, for the detached records' ids.
+
+    Returns:
+        The result with those records moved to ids of their own (matched_by
+        `consent:detached`) and their links and review pairs dropped.
+
+    Raises:
+        InputFileError: The consent frame lacks a required column.
+    """
+    _require(consent, ["email", "source", "may_join"], "consent")
+    refused = consent[~consent["may_join"].astype(bool)]
+    emails = refused["email"].map(normalize_email)
+    people_by_email = _persons_with_email(records, result.clusters, set(emails.dropna()))
+    refused_pairs = {
+        (person, source)
+        for email, source in zip(emails, refused["source"], strict=True)
+        for person in people_by_email.get(email, set())
+    }
+    source_of = dict(zip(records["record_id"].astype(str), records["source"], strict=True))
+    clusters = result.clusters.copy()
+    detach = [
+        (person, source_of.get(record_id)) in refused_pairs
+        for record_id, person in zip(clusters["record_id"], clusters["person_id"], strict=True)
+    ]
+    detached = set(clusters.loc[detach, "record_id"])
+
+    # A prefix keeps the new id apart from the cluster id hashed from the same record.
+    own_id = {r: make_person_id(f"consent:{r}", salt) for r in detached}
+    clusters.loc[detach, "person_id"] = clusters.loc[detach, "record_id"].map(own_id)
+    clusters.loc[detach, "matched_by"] = "consent:detached"
+    clusters.loc[detach, "match_probability"] = None
+    thresholds = result.threshold_clusters.copy()
+    moved = thresholds["record_id"].isin(detached)
+    thresholds.loc[moved, "person_id"] = thresholds.loc[moved, "record_id"].map(own_id)
+    logger.info("consent: detached %s record(s)", len(detached))
+
+    # Dropping the detached records from the pair frames removes their links and reviews.
+    without = _without_records(result, detached)
+    return dataclasses.replace(
+        without,
+        clusters=clusters,
+        threshold_clusters=thresholds,
+        metrics={
+            **result.metrics,
+            "people": int(clusters["person_id"].nunique()),
+            "records_detached_by_consent": len(detached),
+        },
+    )

@@ -1,0 +1,47 @@
+import pandas as pd
+
+from ml.identity import resolve_people
+from ml.identity.privacy import AUDIT_COLUMNS, apply_consent, apply_erasure
+from tests.ml.identity.conftest import person_of
+
+
+def test_apply_erasure_removes_person(community_records, config) -> None:
+    result = resolve_people(community_records, config)
+    jane = person_of(result.clusters)["hubspot:1"]
+    requests = pd.DataFrame(
+        {
+            "request_id": ["ER1", "ER2"],
+            "email": [" JANE.DOE@acme.com", "nobody@example.org"],
+            "requested_at": ["2026-01-02 10:00:00", "2026-01-03 10:00:00"],
+            "status": ["completed", "pending"],
+        }
+    )
+    reduced, audit = apply_erasure(result, community_records, requests)
+    assert jane not in set(reduced.clusters["person_id"])
+    assert len(reduced.clusters) == len(community_records) - 4
+    assert not reduced.links["record_id_l"].isin(["hubspot:1", "stripe:cus_1"]).any()
+    assert not reduced.threshold_clusters["record_id"].eq("github:janedoe").any()
+    assert reduced.metrics["people_erased"] == 1
+    assert audit.columns.tolist() == AUDIT_COLUMNS
+    assert audit[["request_id", "people_erased", "records_erased"]].values.tolist() == [
+        ["ER1", 1, 4],
+        ["ER2", 0, 0],
+    ]
+    assert not audit.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+
+
+def test_apply_consent_detaches_source(community_records, config) -> None:
+    result = resolve_people(community_records, config)
+    consent = pd.DataFrame(
+        {"email": ["jane.doe@acme.com"], "source": ["discourse"], "may_join": [False]}
+    )
+    detached = apply_consent(result, community_records, consent, config.id_salt)
+    people = person_of(detached.clusters)
+    assert people["discourse:7"] != people["hubspot:1"]
+    assert people["github:janedoe"] == people["hubspot:1"]
+    clusters = detached.clusters.set_index("record_id")
+    assert clusters.loc["discourse:7", "matched_by"] == "consent:detached"
+    links = detached.links
+    assert not (
+        links["record_id_l"].eq("discourse:7") | links["record_id_r"].eq("discourse:7")
+    ).any()
