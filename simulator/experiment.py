@@ -1,7 +1,7 @@
 """A randomized experiment: facilitated community threads for a random half of accounts.
 
 Eligible accounts have at least one Slack or Discourse member who joined before the
-experiment starts. Each is assigned to treatment or control with equal probability; during the
+experiment starts. Each is assigned to treatment or control with equal probability. During the
 experiment window, treatment adds EXPERIMENT_EFFECT to the account's weekly log-odds of opening
 a new-business opportunity. The outcome is whether the account opens one inside the window.
 """

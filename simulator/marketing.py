@@ -148,6 +148,7 @@ def write_web(ctx: ChunkContext) -> None:
     page_index = rng.integers(0, len(PAGES), (len(rows), 6))
     used: set[str] = set()
     output = []
+
     for position, row in enumerate(rows.tolist()):
         person_index = int(ctx.touches.person[row])
         person = ctx.chunk.people[person_index]
@@ -156,11 +157,13 @@ def write_web(ctx: ChunkContext) -> None:
         if anonymous_id not in used:
             used.add(anonymous_id)
             ctx.record_identity("web", anonymous_id, person_index)
+
         second = int(ctx.touches.second[row])
         channel_index = int(ctx.touches.channel[row])
         signed_up = second > signup_second.get(person_index, 1 << 60)
         # Without tracking consent a session is never tied to an email.
         known = person.consent and (signed_up or known_draw[position] < 0.05)
+
         referrer, source, medium, campaign = _web_fields(
             CHANNELS[channel_index], float(field_draw[position]), second
         )
@@ -168,6 +171,7 @@ def write_web(ctx: ChunkContext) -> None:
         query = (
             f"?utm_source={source}&utm_medium={medium}&utm_campaign={campaign}" if medium else ""
         )
+
         counters.sessions += 1
         session_id = f"WS{counters.sessions:09d}"
         started = ctx.stamp(row)

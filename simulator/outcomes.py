@@ -51,7 +51,7 @@ class Deal:
     monthly_amount: int
 
     def is_closed(self, days: int) -> bool:
-        """Whether the deal closed inside the window."""
+        """Return whether the deal closed inside the window."""
         return self.close_day < days
 
 
