@@ -114,34 +114,41 @@ def planted_inputs(entities: int = 400, seed: int = 5):
     )
 
 
-def test_split_by_time_training_labels_end_before_test():
-    snapshots = build_snapshots(*planted_inputs(entities=60), CUTOFFS, CONFIG)
-    train, test = split_by_time(snapshots, CONFIG)
+@pytest.fixture(scope="module")
+def planted_snapshots() -> pd.DataFrame:
+    return build_snapshots(*planted_inputs(), CUTOFFS, CONFIG)
+
+
+@pytest.fixture(scope="module")
+def planted_result(planted_snapshots):
+    return train_propensity(planted_snapshots, CONFIG)
+
+
+def test_split_by_time_training_labels_end_before_test(planted_snapshots):
+    train, test = split_by_time(planted_snapshots, CONFIG)
     first_test = test["cutoff"].min()
     assert first_test == CUTOFFS[-2]
     assert (train["cutoff"] + pd.Timedelta(days=30) <= first_test).all()
     assert set(test["cutoff"]) == set(CUTOFFS[-2:])
 
 
-def test_split_by_time_too_few_cutoffs_raises():
-    snapshots = build_snapshots(*planted_inputs(entities=30), CUTOFFS[:2], CONFIG)
+def test_split_by_time_too_few_cutoffs_raises(planted_snapshots):
+    early = planted_snapshots[planted_snapshots["cutoff"].isin(CUTOFFS[:2])]
     with pytest.raises(DataQualityError, match="expected more than"):
-        split_by_time(snapshots, CONFIG)
+        split_by_time(early, CONFIG)
 
 
-def test_train_propensity_ranks_planted_intent():
-    snapshots = build_snapshots(*planted_inputs(), CUTOFFS, CONFIG)
-    result = train_propensity(snapshots, CONFIG)
+def test_train_propensity_ranks_planted_intent(planted_result):
+    result = planted_result
     assert result.metrics["auc"] > 0.7
     assert result.metrics["brier"] < result.metrics["base_rate"]
     assert result.calibration["count"].sum() == result.metrics["test_rows"]
     assert result.test_predictions["probability"].between(0, 1).all()
 
 
-def test_score_snapshots_fills_unknown_actions():
-    snapshots = build_snapshots(*planted_inputs(), CUTOFFS, CONFIG)
-    result = train_propensity(snapshots, CONFIG)
-    latest = snapshots[snapshots["cutoff"] == CUTOFFS[-1]].drop(columns=["count_30d_chat"])
-    scored = score_snapshots(result.model, latest)
+def test_score_snapshots_fills_unknown_actions(planted_snapshots, planted_result):
+    latest = planted_snapshots[planted_snapshots["cutoff"] == CUTOFFS[-1]]
+    latest = latest.drop(columns=["count_30d_chat"])
+    scored = score_snapshots(planted_result.model, latest)
     assert len(scored) == len(latest)
     assert scored["probability"].between(0, 1).all()
