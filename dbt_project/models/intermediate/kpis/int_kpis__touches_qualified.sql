@@ -1,0 +1,46 @@
+-- Every touch of a resolved person, marked community or not (seed touch_channels) and
+-- qualifying or not. A community touch qualifies when the event taxonomy marks it
+-- `is_qualified_influence` (a reply, an attended event, a pull request); a touch in any other
+-- channel qualifies by being a touch.
+with
+
+activities as (
+
+    select * from {{ ref('int_identity__activities_resolved') }}
+
+),
+
+touch_channels as (
+
+    select * from {{ ref('touch_channels') }}
+
+),
+
+final as (
+
+    select
+        activities.activity_id as touch_id,
+        activities.person_id,
+        activities.account_id,
+        activities.source, -- noqa: RF04
+        activities.activity_type,
+        activities.channel,
+        activities.program,
+        activities.occurred_at as touched_at,
+        coalesce(touch_channels.is_community, false) as is_community,
+        case
+            when coalesce(touch_channels.is_community, false)
+                then coalesce(activities.is_qualified_influence, false)
+            else true
+        end as is_qualifying
+    from activities
+    left join touch_channels
+        on activities.channel = touch_channels.channel
+    where
+        activities.is_touch
+        and activities.person_id is not null
+        and activities.occurred_at is not null
+
+)
+
+select * from final
