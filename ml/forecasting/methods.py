@@ -185,3 +185,34 @@ def forecast_seasonal_damped(history: np.ndarray, horizon: int, season: int) -> 
     coefficients = alpha + beta * damping_sums[:-1]
     variance_factor = 1.0 + np.r_[0.0, np.cumsum(coefficients**2)]
     return MethodForecast(SEASONAL_DAMPED, forecast, sigma * np.sqrt(variance_factor))
+
+
+def choose_method_for_history(history_months: int, season: int) -> tuple[str, str | None]:
+    """Pick the method a history of this length supports, with the reason when it is a fallback.
+
+    Two seasons or more: seasonal_damped. One to two seasons: ses. Less: naive.
+    """
+    if history_months >= 2 * season:
+        return SEASONAL_DAMPED, None
+    if history_months >= season:
+        return SES, (
+            f"{history_months} months of history, fewer than two seasons "
+            f"({2 * season}): seasonal indices not estimated, simple exponential smoothing"
+        )
+    return NAIVE, (
+        f"{history_months} months of history, fewer than one season ({season}): "
+        "naive forecast (last value repeated)"
+    )
+
+
+def run_method(method: str, history: np.ndarray, horizon: int, season: int) -> MethodForecast:
+    """Dispatch to one forecasting method by name."""
+    if method == NAIVE:
+        return forecast_naive(history, horizon)
+    if method == SEASONAL_NAIVE:
+        return forecast_seasonal_naive(history, horizon, season)
+    if method == SES:
+        return forecast_ses(history, horizon)
+    if method == SEASONAL_DAMPED:
+        return forecast_seasonal_damped(history, horizon, season)
+    raise ValueError(f"unknown forecasting method {method!r}")

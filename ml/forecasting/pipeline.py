@@ -21,17 +21,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from ml.errors import ConfigurationError, DataQualityError
-from ml.forecasting.methods import (
-    NAIVE,
-    SEASONAL_DAMPED,
-    SEASONAL_NAIVE,
-    SES,
-    MethodForecast,
-    forecast_naive,
-    forecast_seasonal_damped,
-    forecast_seasonal_naive,
-    forecast_ses,
-)
+from ml.forecasting.evaluate import score_origins, select_method
+from ml.forecasting.methods import choose_method_for_history, run_method
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +57,10 @@ class ForecastConfig:
         interval_level: Central coverage of the [lower, upper] interval, in (0, 1).
         seed: Seed for random steps. The current methods are deterministic, so the seed
             only goes into model metadata.
-        backtest_origins: Maximum number of rolling origins in `backtest_forecasts`.
+        backtest_origins: Maximum number of rolling origins in `backtest_forecasts` and
+            in the method selection.
+        select_method: Pick each stage's method by rolling-origin MASE on its own history
+            (see `ml.forecasting.evaluate.select_method`) instead of by history length only.
     """
 
     horizon_months: int = 3
@@ -74,6 +68,7 @@ class ForecastConfig:
     interval_level: float = 0.8
     seed: int = 20261204
     backtest_origins: int = 6
+    select_method: bool = True
 
     def __post_init__(self) -> None:
         if self.horizon_months < 1:
@@ -128,7 +123,7 @@ def _validate_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def _monthly_series(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """One gap-free monthly series per stage present, each ending at the input's last month."""
+    """Build one gap-free monthly series per stage present, each ending at the last month."""
     duplicates = int(frame.duplicated(["period_start", "stage"]).sum())
     if duplicates:
         logger.info("summed %s repeated (period_start, stage) rows", duplicates)
@@ -145,40 +140,14 @@ def _monthly_series(frame: pd.DataFrame) -> dict[str, pd.Series]:
     return series
 
 
-def _choose_method(history_months: int, season: int) -> tuple[str, str | None]:
-    """Pick the method the history supports and say why when it is a fallback."""
-    if history_months >= 2 * season:
-        return SEASONAL_DAMPED, None
-    if history_months >= season:
-        return SES, (
-            f"{history_months} months of history, fewer than two seasons "
-            f"({2 * season}): seasonal indices not estimated, simple exponential smoothing"
-        )
-    return NAIVE, (
-        f"{history_months} months of history, fewer than one season ({season}): "
-        "naive forecast (last value repeated)"
-    )
-
-
-def _run_method(method: str, history: np.ndarray, horizon: int, season: int) -> MethodForecast:
-    """Dispatch to one forecasting method by name."""
-    if method == NAIVE:
-        return forecast_naive(history, horizon)
-    if method == SEASONAL_NAIVE:
-        return forecast_seasonal_naive(history, horizon, season)
-    if method == SES:
-        return forecast_ses(history, horizon)
-    if method == SEASONAL_DAMPED:
-        return forecast_seasonal_damped(history, horizon, season)
-    raise ValueError(f"unknown forecasting method {method!r}")
-
-
 def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
     """Forecast each stage's monthly revenue for the months after the input's last month.
 
-    Each stage uses the seasonal damped-trend model when it has two seasons of history,
-    simple exponential smoothing with one to two seasons, and the naive forecast below
-    one season; `fallback_reason` says which fallback applied and why (null otherwise).
+    A stage with two seasons of history uses the seasonal damped-trend model, or with
+    `select_method` the candidate (seasonal naive, SES, seasonal damped) with the lowest
+    rolling-origin MASE on that stage's history. With one to two seasons it uses simple
+    exponential smoothing, and below one season the naive forecast; `fallback_reason`
+    names the fallback and its reason (null otherwise).
     Intervals are Gaussian: forecast -/+ z * sigma_h, with z for `interval_level`.
 
     Args:
@@ -201,8 +170,13 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
 
     parts = []
     for stage, series in _monthly_series(frame).items():
-        method, reason = _choose_method(series.size, config.season_length)
-        result = _run_method(method, series.to_numpy(), config.horizon_months, config.season_length)
+        history = series.to_numpy()
+        method, reason = choose_method_for_history(series.size, config.season_length)
+        if config.select_method and reason is None:
+            method, _ = select_method(
+                history, config.horizon_months, config.season_length, config.backtest_origins
+            )
+        result = run_method(method, history, config.horizon_months, config.season_length)
         future = pd.date_range(
             series.index[-1] + pd.offsets.MonthBegin(1), periods=config.horizon_months, freq="MS"
         )
@@ -225,55 +199,19 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)[FORECAST_COLUMNS]
 
 
-def mase_scale(history: np.ndarray, season: int) -> float:
-    """In-sample mean absolute error of the seasonal naive forecast (lag 1 when too short).
-
-    This is the MASE denominator of Hyndman and Koehler: errors are divided by how well
-    the seasonal naive forecast did inside the training window.
-    """
-    lag = season if history.size > season else 1
-    if history.size <= lag:
-        return float("nan")
-    return float(np.mean(np.abs(history[lag:] - history[:-lag])))
-
-
-def _backtest_series(
-    series: np.ndarray, config: ForecastConfig
-) -> dict[str, tuple[list[float], int]]:
-    """Scaled errors per method over rolling origins, with how many origins fell back."""
-    horizon, season = config.horizon_months, config.season_length
-    scores: dict[str, tuple[list[float], int]] = {
-        method: ([], 0) for method in (SEASONAL_NAIVE, SES, SEASONAL_DAMPED)
-    }
-    last_origin = series.size - horizon
-    for origin in range(last_origin, max(last_origin - config.backtest_origins, 2), -1):
-        train, actual = series[:origin], series[origin : origin + horizon]
-        scale = mase_scale(train, season)
-        if not np.isfinite(scale) or scale == 0.0:
-            continue
-        chosen, _ = _choose_method(train.size, season)
-        for method, (errors, fallbacks) in scores.items():
-            used = method
-            if method == SEASONAL_DAMPED and chosen != SEASONAL_DAMPED:
-                used = chosen
-            elif method == SEASONAL_NAIVE and train.size < season:
-                used = NAIVE
-            forecast = _run_method(used, train, horizon, season).forecast
-            errors.append(float(np.mean(np.abs(actual - forecast))) / scale)
-            scores[method] = (errors, fallbacks + int(used != method))
-    return scores
-
-
 def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
     """Compare methods per stage by MASE on a rolling origin.
 
     For each of the last `backtest_origins` origins (and at least three training months),
     every method forecasts `horizon_months` ahead from the months before the origin. The
     error of one origin is the mean absolute error over the horizon divided by
-    `mase_scale` of its training window; `mase` is the mean over origins. Origins whose
+    `mase_scale` of its training window, and `mase` is the mean over origins. Origins whose
     training window has a zero scale (a constant series) are skipped. When a method
     cannot run on a short training window it uses the same fallback as
-    `forecast_revenue`, counted in `fallback_origins`.
+    `forecast_revenue`, counted in `fallback_origins`. With `select_method`, the row
+    "selected" scores the selection itself: at each origin it selects on the months
+    before that origin only, so its MASE is an honest estimate of what
+    `forecast_revenue` does.
 
     Args:
         monthly: Columns period_start, stage, revenue, one row per month and stage.
@@ -281,7 +219,8 @@ def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.Data
 
     Returns:
         Columns stage, method, mase, origins, fallback_origins, horizon_months; one row
-        per stage and method (seasonal_naive, ses, seasonal_damped), mase NaN when no
+        per stage and method (seasonal_naive, ses, seasonal_damped, and selected when
+        `select_method` is on), mase NaN when no
         origin could be scored.
 
     Raises:
@@ -293,14 +232,21 @@ def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.Data
 
     rows = []
     for stage, series in _monthly_series(frame).items():
-        for method, (errors, fallbacks) in _backtest_series(series.to_numpy(), config).items():
+        scores = score_origins(
+            series.to_numpy(),
+            config.horizon_months,
+            config.season_length,
+            config.backtest_origins,
+            selection_origins=config.backtest_origins if config.select_method else 0,
+        )
+        for method, score in scores.items():
             rows.append(
                 {
                     "stage": stage,
                     "method": method,
-                    "mase": float(np.mean(errors)) if errors else float("nan"),
-                    "origins": len(errors),
-                    "fallback_origins": fallbacks,
+                    "mase": float(np.mean(score.errors)) if score.errors else float("nan"),
+                    "origins": len(score.errors),
+                    "fallback_origins": score.fallback_origins,
                     "horizon_months": config.horizon_months,
                 }
             )

@@ -3,11 +3,11 @@ import pandas as pd
 import pytest
 
 from ml.errors import ConfigurationError, DataQualityError
+from ml.forecasting.evaluate import mase_scale
 from ml.forecasting.pipeline import (
     ForecastConfig,
     backtest_forecasts,
     forecast_revenue,
-    mase_scale,
 )
 
 PATTERN = [10.0, 20.0, 30.0, 40.0]
