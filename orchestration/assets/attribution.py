@@ -1,6 +1,13 @@
 """Attribution: touches and conversions from the marts -> credit per model and channel."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+    multi_asset,
+)
 
 from ml.attribution import AttributionConfig, attribute, bootstrap_channel_intervals
 from ml.io import read_table, replace_table
@@ -8,6 +15,15 @@ from orchestration.resources import WarehouseResource
 
 TOUCHES = AssetKey(["marts", "fct_touches"])
 CONVERSIONS = AssetKey(["marts", "fct_conversions"])
+
+
+class AttributionRunConfig(Config):
+    """Settings an analyst may change per run in the launchpad."""
+
+    lookback_days: int = 365
+    """Touches older than this many days before a conversion earn no credit. A year covers
+    typical B2B cycles and the Olist funnel, where a fifth of won revenue closed more than 180
+    days after first contact."""
 
 
 @multi_asset(
@@ -26,21 +42,23 @@ CONVERSIONS = AssetKey(["marts", "fct_conversions"])
         ),
     ]
 )
-def attribution_credits(context: AssetExecutionContext, warehouse: WarehouseResource):
+def attribution_credits(
+    context: AssetExecutionContext, config: AttributionRunConfig, warehouse: WarehouseResource
+):
     """Credit every conversion to its touches under each attribution model.
 
     The counterfactual model is the headline: it credits what removing a channel's touches
     would lose, where path-based models credit traffic volume. See docs/attribution.md.
     """
-    config = AttributionConfig()
+    settings = AttributionConfig(lookback_days=config.lookback_days)
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
         conversions = read_table(con, "marts", "fct_conversions")
     conversions["revenue"] = conversions["revenue"].astype(float)
     context.log.info(f"attributing {len(conversions)} conversions over {len(touches)} touches")
 
-    credits = attribute(touches, conversions, config)
-    intervals = bootstrap_channel_intervals(touches, conversions, config)
+    credits = attribute(touches, conversions, settings)
+    intervals = bootstrap_channel_intervals(touches, conversions, settings)
 
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "credits", credits)
