@@ -22,7 +22,7 @@ class AttributionRunConfig(Config):
 
     lookback_days: int = 365
     """Touches older than this many days before a conversion earn no credit. A year covers
-    typical B2B cycles and the Olist funnel, where a fifth of won revenue closed more than 180
+    typical B2B cycles and the Olist funnel, where 18% of declared revenue closed more than 180
     days after first contact."""
 
 
