@@ -14,7 +14,7 @@ DEMO_DIR ?= data/simulated
 DEMO_MEMBERS ?= 1000
 DEMO_SEED ?= 7
 
-.PHONY: install demo test lint dev clean
+.PHONY: install manifest demo test lint dev clean
 
 install: $(STAMP)
 
@@ -23,16 +23,20 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade "uv>=0.9,<1"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
 	touch $(STAMP)
 
-demo: install
+# Dagster reads dbt's manifest when it loads the definitions, so it is rebuilt before every
+# command that loads them; parsing takes a few seconds.
+manifest: install
+	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+
+demo: manifest
 	$(BIN)/python -m simulator --members $(DEMO_MEMBERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	CRM_LANDING_DIR=$(DEMO_DIR)/landing $(BIN)/dagster job execute \
 		-m orchestration.definitions -j demo_job
 	$(BIN)/python -m ml.summary
 
-test: install
+test: manifest
 	$(BIN)/pytest
 
 lint: install
@@ -41,7 +45,7 @@ lint: install
 	$(BIN)/mypy ml ingest simulator orchestration
 	CRM_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint dbt_project/models
 
-dev: install
+dev: manifest
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 clean:
