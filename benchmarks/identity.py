@@ -60,11 +60,11 @@ def _quiet_logging() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def _timed_resolve(records: pd.DataFrame) -> tuple[Any, float]:
+def _timed_resolve(records: pd.DataFrame, **settings: Any) -> tuple[Any, float]:
     from ml.identity import IdentityConfig, resolve_people
 
     started = time.perf_counter()
-    result = resolve_people(records, IdentityConfig())
+    result = resolve_people(records, IdentityConfig(**settings))
     return result, time.perf_counter() - started
 
 
@@ -123,7 +123,9 @@ def run_historical_50k() -> dict[str, Any]:
             "occupation": raw["occupation"],
         }
     )
-    result, seconds = _timed_resolve(records)
+    # One figure is recorded under several surnames and titles ("leeds", "osborne"), so
+    # model links are not required to agree on last names here.
+    result, seconds = _timed_resolve(records, model_links_need_name_agreement=False)
     truth = pd.DataFrame({"record_id": raw["unique_id"], "cluster_id": raw["cluster"]})
     predicted = result.clusters.rename(columns={"person_id": "cluster_id"})
     bcubed = bcubed_scores(predicted, truth)

@@ -7,21 +7,39 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ml.identity.prepare import edit_distance
+
 logger = logging.getLogger(__name__)
 
 # Lower rank is applied first, so a reviewer's decision and a rule beat a model link.
 _RANK = {"override": 0, "rule": 1, "model": 2}
 
 
-class ConstrainedUnionFind:
-    """Union-find over record ids that refuses unions joining a cannot-link pair."""
+# Last names within this many edits are taken as typos of one name.
+NAME_EDITS = 2
 
-    def __init__(self, record_ids: Iterable[str], cannot_link: Iterable[tuple[str, str]]):
+
+class ConstrainedUnionFind:
+    """Union-find over record ids that refuses unions joining a cannot-link pair.
+
+    With `last_names`, a union asked to check names is also refused when both groups
+    carry last names and none of one group's is within two edits of the other's.
+    """
+
+    def __init__(
+        self,
+        record_ids: Iterable[str],
+        cannot_link: Iterable[tuple[str, str]],
+        last_names: dict[str, str] | None = None,
+    ):
         self.parent = {record_id: record_id for record_id in record_ids}
         self.forbidden: dict[str, set[str]] = {}
         for left, right in cannot_link:
             self.forbidden.setdefault(left, set()).add(right)
             self.forbidden.setdefault(right, set()).add(left)
+        self.names: dict[str, set[str]] = {
+            record_id: {name} for record_id, name in (last_names or {}).items()
+        }
 
     def find(self, record_id: str) -> str:
         """Return the root of the record's group, compressing the path on the way."""
@@ -32,11 +50,14 @@ class ConstrainedUnionFind:
             self.parent[record_id], record_id = root, self.parent[record_id]
         return root
 
-    def union(self, left: str, right: str) -> bool:
+    def union(self, left: str, right: str, check_names: bool = False) -> bool:
         """Join two groups unless a cannot-link spans them; return whether they are joined."""
         root_l, root_r = self.find(left), self.find(right)
         if root_l == root_r:
             return True
+        names_l, names_r = self.names.get(root_l, set()), self.names.get(root_r, set())
+        if check_names and names_l and names_r and not self._names_agree(names_l, names_r):
+            return False
         blocked_l = self.forbidden.get(root_l, set())
         blocked_r = self.forbidden.get(root_r, set())
         if any(self.find(other) == root_r for other in blocked_l) or any(
@@ -46,7 +67,13 @@ class ConstrainedUnionFind:
         self.parent[root_r] = root_l
         if blocked_r:
             self.forbidden[root_l] = blocked_l | blocked_r
+        if names_r:
+            self.names[root_l] = names_l | names_r
         return True
+
+    @staticmethod
+    def _names_agree(names_l: set[str], names_r: set[str]) -> bool:
+        return any(edit_distance(a, b) <= NAME_EDITS for a in names_l for b in names_r)
 
 
 def cluster_records(
@@ -54,6 +81,7 @@ def cluster_records(
     edges: pd.DataFrame,
     cannot_link: Iterable[tuple[str, str]],
     threshold: float,
+    last_names: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Connect records through edges at or above `threshold`, strongest evidence first.
 
@@ -67,12 +95,15 @@ def cluster_records(
             `rule:<name>` or `model`).
         cannot_link: Pairs that must end up in different clusters.
         threshold: Minimum probability of a model edge; rule and override edges always count.
+        last_names: Record id to normalized last name. When given, a model edge may not
+            join two groups whose last names all differ by more than two edits, which
+            stops a nameless record from chaining two namesakes' groups together.
 
     Returns:
         A map from record id to its cluster's root record id, and the edges whose two
         records ended up in the same cluster.
     """
-    forest = ConstrainedUnionFind(record_ids, cannot_link)
+    forest = ConstrainedUnionFind(record_ids, cannot_link, last_names)
     usable = edges[
         (edges["matched_by"] != "model") | (edges["match_probability"] >= threshold)
     ].copy()
@@ -84,11 +115,17 @@ def cluster_records(
     )
 
     refused = 0
-    for left, right in zip(usable["record_id_l"], usable["record_id_r"], strict=True):
-        if not forest.union(left, right):
+    for left, right, kind in zip(
+        usable["record_id_l"], usable["record_id_r"], usable["matched_by"], strict=True
+    ):
+        if not forest.union(left, right, check_names=kind == "model"):
             refused += 1
     if refused:
-        logger.info("clustering at %.3f: %s link(s) refused by cannot-link", threshold, refused)
+        logger.info(
+            "clustering at %.3f: %s link(s) refused by cannot-link or last names",
+            threshold,
+            refused,
+        )
 
     roots = {record_id: forest.find(record_id) for record_id in record_ids}
     same = [

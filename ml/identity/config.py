@@ -36,6 +36,10 @@ class IdentityConfig:
             prior probability that two random records match.
         max_pairs_per_record: Guard against a blocking rule that compares everyone with
             everyone; the run fails when the blocked pairs exceed this many per record.
+        model_links_need_name_agreement: Whether a model link may join two groups of
+            records only when some of their last names are within two edits. Rules and
+            overrides are not checked. Turn it off for data whose surnames vary for one
+            person (titles, maiden names).
     """
 
     match_threshold: float = 0.9
@@ -48,6 +52,7 @@ class IdentityConfig:
     u_max_pairs: float = 2e6
     deterministic_recall: float = 0.7
     max_pairs_per_record: float = 2_000.0
+    model_links_need_name_agreement: bool = True
 
     def __post_init__(self) -> None:
         """Reject thresholds outside (0, 1) and a review band whose ends are reversed."""

@@ -121,10 +121,10 @@ def _train(
         "u_max_pairs": config.u_max_pairs,
         "deterministic_recall": config.deterministic_recall,
     }
-    keys = deterministic_keys(present)
-    if sum(count_key_pairs(prepared, k) for k in keys) > 0:
+    exact_keys = deterministic_keys(present)
+    if sum(count_key_pairs(prepared, k) for k in exact_keys) > 0:
         linker.training.estimate_probability_two_random_records_match(
-            [block_on(*k) for k in keys], recall=config.deterministic_recall
+            [block_on(*k) for k in exact_keys], recall=config.deterministic_recall
         )
     else:
         # Splink would estimate a probability of 0, which has no match weight.

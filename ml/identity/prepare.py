@@ -86,6 +86,8 @@ ROLE_LOCAL_PARTS = frozenset(
         "admin",
         "billing",
         "contact",
+        "events",
+        "finance",
         "hello",
         "help",
         "info",
@@ -93,6 +95,7 @@ ROLE_LOCAL_PARTS = frozenset(
         "noreply",
         "no-reply",
         "office",
+        "press",
         "sales",
         "support",
         "team",
@@ -135,6 +138,14 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     prepared["email_key"] = emails
     prepared["email_domain"] = emails.map(_email_domain)
     prepared["email_local_key"] = emails.map(_email_local_key)
+    # Work mailbox keys: the company domain and the local part without trailing digits,
+    # so `jsmith@acme.com` and `jsmith2@acme.com` share a stem.
+    prepared["work_email_domain"] = prepared["email_domain"].map(
+        lambda d: d if isinstance(d, str) and d not in FREE_MAIL_DOMAINS else None
+    )
+    prepared["email_local_stem"] = prepared["email_local_key"].map(
+        lambda local: (_TRAILING_DIGITS.sub("", local) or None) if isinstance(local, str) else None
+    )
     _fill_name_parts(prepared)
     prepared["first_name_key"] = prepared["first_name"].map(normalize_name)
     prepared["last_name_key"] = prepared["last_name"].map(normalize_name)
@@ -329,6 +340,19 @@ def _add_user_name_forms(prepared: pd.DataFrame) -> None:
             (_TRAILING_DIGITS.sub("", value) in parts) if isinstance(value, str) else None
             for value, parts in zip(prepared[key], name_parts, strict=True)
         ]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Return the Levenshtein distance, by the two-row dynamic programme."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 def _strip_text(value: object) -> str | None:

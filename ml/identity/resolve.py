@@ -20,7 +20,13 @@ from ml.identity.overrides import (
 )
 from ml.identity.prepare import prepare_records
 from ml.identity.review import build_review_queue
-from ml.identity.rules import LINK_COLUMNS, apply_rules, load_rules
+from ml.identity.rules import (
+    LINK_COLUMNS,
+    apply_cannot_link_rules,
+    apply_rules,
+    load_cannot_link_rules,
+    load_rules,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,25 +70,31 @@ def resolve_people(
     rule_links = apply_rules(prepared, load_rules(config.rules_path))
     scored = score_pairs(prepared, config, model_path)
     edges = _combine_edges(rule_links, scored.pairs, decisions)
-    cannot_link = list(
-        decisions.loc[
-            decisions["decision"] == "cannot_link", ["record_id_l", "record_id_r"]
-        ].itertuples(index=False, name=None)
-    )
+    cannot_link = _cannot_link_pairs(prepared, decisions, config)
 
-    roots, accepted = cluster_records(record_ids, edges, cannot_link, config.match_threshold)
+    last_names = _last_names(prepared) if config.model_links_need_name_agreement else None
+    roots, accepted = cluster_records(
+        record_ids, edges, cannot_link, config.match_threshold, last_names
+    )
     changed_at = datetime.now(UTC)
     person_of, lineage = assign_person_ids(roots, previous_clusters, config.id_salt, changed_at)
     clusters = strongest_link_per_record(record_ids, accepted)
     clusters.insert(1, "person_id", clusters["record_id"].map(person_of))
 
     threshold_clusters = _threshold_clusters(
-        record_ids, edges, cannot_link, config, person_of, changed_at
+        record_ids, edges, cannot_link, config, person_of, changed_at, last_names
+    )
+    decided = pd.concat(
+        [
+            decisions[["record_id_l", "record_id_r"]],
+            pd.DataFrame(cannot_link, columns=["record_id_l", "record_id_r"]),
+        ]
     )
     review_queue = build_review_queue(
-        scored.pairs, rule_links, decisions, prepared, config.review_band
+        scored.pairs, rule_links, decided, prepared, config.review_band
     )
     metrics = _metrics(clusters, accepted, review_queue, scored.model, started)
+    metrics["cannot_link_pairs"] = len(cannot_link)
     logger.info(
         "identity resolution: %s records -> %s people in %.1f s",
         metrics["records"],
@@ -97,6 +109,28 @@ def resolve_people(
         threshold_clusters=threshold_clusters,
         metrics=metrics,
     )
+
+
+def _last_names(prepared: pd.DataFrame) -> dict[str, str]:
+    """Map record ids to normalized last names, skipping records without one."""
+    named = prepared.dropna(subset=["last_name_key"])
+    return dict(zip(named["record_id"], named["last_name_key"], strict=True))
+
+
+def _cannot_link_pairs(
+    prepared: pd.DataFrame, decisions: pd.DataFrame, config: IdentityConfig
+) -> list[tuple[str, str]]:
+    """Pairs to keep apart: cannot-link overrides plus cannot-link rules.
+
+    A rule pair that a reviewer marked must_link is dropped, so the override wins.
+    """
+    overridden = decisions.loc[decisions["decision"] == "cannot_link"]
+    pairs = set(overridden[["record_id_l", "record_id_r"]].itertuples(index=False, name=None))
+    must = decisions.loc[decisions["decision"] == "must_link"]
+    must_pairs = set(must[["record_id_l", "record_id_r"]].itertuples(index=False, name=None))
+    rule_pairs = apply_cannot_link_rules(prepared, load_cannot_link_rules(config.rules_path))
+    pairs.update(pair for pair in rule_pairs if pair not in must_pairs)
+    return sorted(pairs)
 
 
 def _combine_edges(
@@ -121,12 +155,13 @@ def _threshold_clusters(
     config: IdentityConfig,
     person_of: dict[str, str],
     changed_at: datetime,
+    last_names: dict[str, str] | None,
 ) -> pd.DataFrame:
     """Cluster again at each sensitivity threshold, naming clusters after the main run."""
     main = pd.DataFrame({"record_id": list(person_of), "person_id": list(person_of.values())})
     frames = []
     for threshold in sorted(set(config.sensitivity_thresholds)):
-        roots, _ = cluster_records(record_ids, edges, cannot_link, threshold)
+        roots, _ = cluster_records(record_ids, edges, cannot_link, threshold, last_names)
         names, _ = assign_person_ids(roots, main, config.id_salt, changed_at)
         frames.append(
             pd.DataFrame(

@@ -11,14 +11,14 @@ REVIEW_FIELDS = ["source", "email", "full_name", "handle", "company_name", "comp
 def build_review_queue(
     scored: pd.DataFrame,
     rule_links: pd.DataFrame,
-    overrides: pd.DataFrame,
+    decided: pd.DataFrame,
     prepared: pd.DataFrame,
     band: tuple[float, float],
 ) -> pd.DataFrame:
     """Select model pairs with lower <= probability < upper that nothing else has decided.
 
-    Pairs already linked by a rule or covered by an override are left out, because a
-    review cannot change their outcome.
+    Pairs already linked by a rule, and `decided` pairs (overrides and cannot-link rules),
+    are left out, because a review cannot change their outcome.
 
     Returns:
         record_id_l, record_id_r, match_probability and the review fields of both
@@ -26,10 +26,10 @@ def build_review_queue(
     """
     lower, upper = band
     queue = scored[(scored["match_probability"] >= lower) & (scored["match_probability"] < upper)]
-    decided = pd.concat(
-        [rule_links[["record_id_l", "record_id_r"]], overrides[["record_id_l", "record_id_r"]]]
+    known = pd.concat(
+        [rule_links[["record_id_l", "record_id_r"]], decided[["record_id_l", "record_id_r"]]]
     ).drop_duplicates()
-    queue = queue.merge(decided, how="left", indicator=True)
+    queue = queue.merge(known, how="left", indicator=True)
     queue = queue[queue["_merge"] == "left_only"].drop(columns="_merge")
 
     fields = prepared[["record_id", *REVIEW_FIELDS]]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
 
 from ml.errors import ConfigurationError
-from ml.identity.prepare import ROLE_LOCAL_PARTS
+from ml.identity.prepare import ROLE_LOCAL_PARTS, edit_distance
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,88 @@ class MatchRule:
     conflict_on: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CannotLinkRule:
+    """Records equal on every `group_on` column but different on `differ_on` stay apart."""
+
+    name: str
+    reason: str
+    group_on: tuple[str, ...]
+    differ_on: str
+    max_group_size: int = 200
+
+
+def _read_rules_document(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    rules_path = Path(path)
+    if not rules_path.is_file():
+        raise ConfigurationError(f"{rules_path}: match rules file not found")
+    return rules_path, yaml.safe_load(rules_path.read_text(encoding="utf-8")) or {}
+
+
+def _require_fields(entry: dict[str, Any], fields: tuple[str, ...], where: str) -> None:
+    for key in fields:
+        if not entry.get(key):
+            raise ConfigurationError(f"{where}, field {key!r}: missing, expected a value")
+
+
+def load_cannot_link_rules(path: str | Path) -> list[CannotLinkRule]:
+    """Read the `cannot_link` section of the rules file (empty when absent).
+
+    Raises:
+        ConfigurationError: The file is missing or a rule lacks a required field.
+    """
+    rules_path, document = _read_rules_document(path)
+    rules = []
+    for position, entry in enumerate(document.get("cannot_link") or [], start=1):
+        fields = ("name", "reason", "group_on", "differ_on")
+        _require_fields(entry, fields, f"{rules_path}, cannot_link rule {position}")
+        rules.append(
+            CannotLinkRule(
+                name=str(entry["name"]),
+                reason=" ".join(str(entry["reason"]).split()),
+                group_on=tuple(entry["group_on"]),
+                differ_on=str(entry["differ_on"]),
+                max_group_size=int(entry.get("max_group_size", 200)),
+            )
+        )
+    return rules
+
+
+def apply_cannot_link_rules(
+    prepared: pd.DataFrame, rules: list[CannotLinkRule]
+) -> list[tuple[str, str]]:
+    """Return record pairs that share a rule's group keys but differ on its differ_on column.
+
+    Groups larger than the rule's max_group_size are skipped, since the pairs grow with
+    the square of the group.
+
+    Raises:
+        ConfigurationError: A rule names a column that the prepared records lack.
+    """
+    pairs: set[tuple[str, str]] = set()
+    for rule in rules:
+        columns = [*rule.group_on, rule.differ_on]
+        missing = [column for column in columns if column not in prepared.columns]
+        if missing:
+            raise ConfigurationError(
+                f"cannot-link rule {rule.name!r}: column(s) {missing} not found in prepared records"
+            )
+        keyed = prepared.dropna(subset=columns)[["record_id", *columns]]
+        variety = keyed.groupby(list(rule.group_on))[rule.differ_on].transform("nunique")
+        keyed = keyed[variety > 1]
+        for _, group in keyed.groupby(list(rule.group_on), sort=False):
+            if len(group) > rule.max_group_size:
+                continue
+            rows = list(zip(group["record_id"], group[rule.differ_on], strict=True))
+            pairs.update(
+                (min(a, b), max(a, b))
+                for i, (a, value_a) in enumerate(rows)
+                for b, value_b in rows[i + 1 :]
+                if value_a != value_b
+            )
+    return sorted(pairs)
+
+
 def load_rules(path: str | Path) -> list[MatchRule]:
     """Read the rules file.
 
@@ -36,21 +119,14 @@ def load_rules(path: str | Path) -> list[MatchRule]:
         ConfigurationError: The file is missing, or a rule lacks a name, reason or
             match_on list, or two rules share a name.
     """
-    rules_path = Path(path)
-    if not rules_path.is_file():
-        raise ConfigurationError(f"{rules_path}: match rules file not found")
-    document = yaml.safe_load(rules_path.read_text(encoding="utf-8")) or {}
+    rules_path, document = _read_rules_document(path)
     entries = document.get("rules")
     if not isinstance(entries, list) or not entries:
         raise ConfigurationError(f"{rules_path}: expected a non-empty list under 'rules'")
 
     rules: list[MatchRule] = []
     for position, entry in enumerate(entries, start=1):
-        for key in ("name", "reason", "match_on"):
-            if not entry.get(key):
-                raise ConfigurationError(
-                    f"{rules_path}, rule {position}, field {key!r}: missing, expected a value"
-                )
+        _require_fields(entry, ("name", "reason", "match_on"), f"{rules_path}, rule {position}")
         rules.append(
             MatchRule(
                 name=str(entry["name"]),
@@ -149,21 +225,8 @@ def _values_conflict(values: pd.Series, max_edits: int = 2) -> bool:
     """Return whether two non-null values differ by more than typos (> `max_edits` edits)."""
     distinct = sorted({v for v in values if isinstance(v, str)})
     return any(
-        _edit_distance(a, b) > max_edits for i, a in enumerate(distinct) for b in distinct[i + 1 :]
+        edit_distance(a, b) > max_edits for i, a in enumerate(distinct) for b in distinct[i + 1 :]
     )
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance by the two-row dynamic programme."""
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
 
 
 def _empty_links() -> pd.DataFrame:

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from ml.identity.prepare import NAME_FORM_COLUMNS
-
-BlockingRule = BlockingRuleCreator | str
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,12 @@ class ComparisonSpec:
 
     name: str
     columns: tuple[str, ...]
-    build: Callable[[], list[cll.ComparisonLevelCreator]]
+    build: Callable[[], list[ComparisonLevelCreator]]
     m_prior: tuple[float, ...]
     u_prior: tuple[float, ...]
 
 
-def _name_levels(column: str, other: str) -> Callable[[], list[cll.ComparisonLevelCreator]]:
+def _name_levels(column: str, other: str) -> Callable[[], list[ComparisonLevelCreator]]:
     """Levels for one name part; `other` is the other part, to catch swapped names."""
     return lambda: [
         cll.NullLevel(column),
@@ -54,7 +55,7 @@ def _name_levels(column: str, other: str) -> Callable[[], list[cll.ComparisonLev
 
 def _code_levels(
     column: str, distances: Sequence[int], tf: bool = False
-) -> Callable[[], list[cll.ComparisonLevelCreator]]:
+) -> Callable[[], list[ComparisonLevelCreator]]:
     return lambda: [
         cll.NullLevel(column),
         cll.ExactMatchLevel(column, term_frequency_adjustments=tf),
@@ -63,11 +64,12 @@ def _code_levels(
     ]
 
 
-def _date_levels() -> list[cll.ComparisonLevelCreator]:
+def _date_levels() -> list[ComparisonLevelCreator]:
     """Dates as text (ISO or YYYYMMDD): typos are edits, and the first 4 characters a year."""
     return [
         cll.NullLevel("date_of_birth"),
-        cll.ExactMatchLevel("date_of_birth"),
+        # Term frequencies: placeholder dates such as 1862-01-01 are shared by many.
+        cll.ExactMatchLevel("date_of_birth", term_frequency_adjustments=True),
         cll.DamerauLevenshteinLevel("date_of_birth", 1),
         cll.DamerauLevenshteinLevel("date_of_birth", 2),
         cll.CustomLevel(
@@ -77,7 +79,7 @@ def _date_levels() -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _postcode_levels() -> list[cll.ComparisonLevelCreator]:
+def _postcode_levels() -> list[ComparisonLevelCreator]:
     """Postcodes: a UK-style outward code (the part before the space) is a district."""
     return [
         cll.NullLevel("postcode"),
@@ -90,7 +92,7 @@ def _postcode_levels() -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _text_levels(column: str) -> Callable[[], list[cll.ComparisonLevelCreator]]:
+def _text_levels(column: str) -> Callable[[], list[ComparisonLevelCreator]]:
     return lambda: [
         cll.NullLevel(column),
         cll.ExactMatchLevel(column, term_frequency_adjustments=True),
@@ -108,7 +110,7 @@ _USER_NAME_PAIRS = (
 _FROM_NAME = {"email_local_key": "email_local_from_name", "handle_key": "handle_from_name"}
 
 
-def _alias_levels() -> list[cll.ComparisonLevelCreator]:
+def _alias_levels() -> list[ComparisonLevelCreator]:
     """Compare user names: email local parts and handles, also against each other.
 
     A GitHub handle often equals the local part of the person's email address, so a
@@ -140,7 +142,7 @@ def _alias_levels() -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _handle_name_levels() -> list[cll.ComparisonLevelCreator]:
+def _handle_name_levels() -> list[ComparisonLevelCreator]:
     """Compare a nameless record's handle (without trailing digits) with the other's name.
 
     Only records without a name of their own are compared this way: with names on both
@@ -168,7 +170,7 @@ def _handle_name_levels() -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _organisation_levels() -> list[cll.ComparisonLevelCreator]:
+def _organisation_levels() -> list[ComparisonLevelCreator]:
     return [
         cll.CustomLevel(
             "(company_domain_key_l is null or company_domain_key_r is null) and "
@@ -279,13 +281,14 @@ def present_columns(prepared: pd.DataFrame) -> set[str]:
     return {column for column in prepared.columns if prepared[column].notna().any()}
 
 
-def build_comparisons(present: set[str]) -> list[ComparisonCreator]:
+def build_comparisons(present: set[str]) -> list[ComparisonCreator | dict[str, Any]]:
     """Build the comparisons whose columns hold values, with their prior m and u."""
-    comparisons: list[ComparisonCreator] = []
+    comparisons: list[ComparisonCreator | dict[str, Any]] = []
     for spec in COMPARISONS:
         if not present.intersection(spec.columns):
             continue
-        comparison = cl.CustomComparison(spec.build(), output_column_name=spec.name)
+        levels: list[ComparisonLevelCreator | dict[str, Any]] = list(spec.build())
+        comparison = cl.CustomComparison(levels, output_column_name=spec.name)
         comparisons.append(
             comparison.configure(
                 m_probabilities=list(spec.m_prior), u_probabilities=list(spec.u_prior)
@@ -321,16 +324,18 @@ def prediction_blocking_keys(present: set[str]) -> list[tuple[str, ...]]:
     return [keys for keys in PREDICTION_BLOCKING_KEYS if present.issuperset(keys)]
 
 
-def prediction_blocking_rules(present: set[str]) -> list[BlockingRule]:
+def prediction_blocking_rules(present: set[str]) -> list[BlockingRuleCreator | dict[str, Any]]:
     """Blocking rules that generate the candidate pairs the model scores."""
-    rules: list[BlockingRule] = [block_on(*keys) for keys in prediction_blocking_keys(present)]
+    rules: list[BlockingRuleCreator | dict[str, Any]] = [
+        block_on(*keys) for keys in prediction_blocking_keys(present)
+    ]
     if present.issuperset({"handle_key", "email_local_key"}):
-        rules.append("l.handle_key = r.email_local_key")
-        rules.append("l.email_local_key = r.handle_key")
+        rules.append(CustomRule("l.handle_key = r.email_local_key"))
+        rules.append(CustomRule("l.email_local_key = r.handle_key"))
     if present.issuperset({"handle_stem_key", "name_flast_key"}):
         for column in NAME_FORM_COLUMNS:
-            rules.append(f"l.handle_stem_key = r.{column}")
-            rules.append(f"l.{column} = r.handle_stem_key")
+            rules.append(CustomRule(f"l.handle_stem_key = r.{column}"))
+            rules.append(CustomRule(f"l.{column} = r.handle_stem_key"))
     return rules
 
 

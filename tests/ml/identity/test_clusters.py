@@ -23,3 +23,19 @@ def test_cluster_records_threshold_applies_to_model_only() -> None:
     roots, _ = cluster_records(["a", "b", "c"], edges, [], threshold=0.9)
     assert roots["a"] == roots["b"]
     assert roots["c"] != roots["b"]
+
+
+def test_cluster_records_model_needs_name_agreement() -> None:
+    # A nameless GitHub record links to Michael King and Michael Clark alike; the second
+    # model link would chain two different last names into one person.
+    edges = _edges([("gh", "king", 0.99, "model"), ("clark", "gh", 0.98, "model")])
+    last_names = {"king": "king", "clark": "clark"}
+    roots, _ = cluster_records(["gh", "king", "clark"], edges, [], 0.9, last_names)
+    assert roots["gh"] == roots["king"]
+    assert roots["clark"] != roots["king"]
+
+
+def test_cluster_records_rule_ignores_name_agreement() -> None:
+    edges = _edges([("a", "b", 1.0, "rule:same_email")])
+    roots, _ = cluster_records(["a", "b"], edges, [], 0.9, {"a": "lopez", "b": "garcia"})
+    assert roots["a"] == roots["b"]

@@ -6,7 +6,13 @@ import pytest
 from ml.errors import ConfigurationError
 from ml.identity.config import DEFAULT_RULES_PATH
 from ml.identity.prepare import prepare_records
-from ml.identity.rules import MatchRule, apply_rules, load_rules
+from ml.identity.rules import (
+    MatchRule,
+    apply_cannot_link_rules,
+    apply_rules,
+    load_cannot_link_rules,
+    load_rules,
+)
 
 
 def _links(rows: list[dict[str, str]]) -> set[tuple[str, str, str]]:
@@ -95,3 +101,17 @@ def test_rule_same_email_conflicting_last_names_left_to_model() -> None:
          "full_name": "Bob Hanson"},
     ]  # fmt: skip
     assert _links(rows) == {("events:r3", "events:r4", "rule:same_email")}
+
+
+def test_cannot_link_numbered_work_mailbox() -> None:
+    rows = [
+        {"record_id": "events:r1", "source": "events", "email": "jsmith@acme.com"},
+        {"record_id": "events:r2", "source": "events", "email": "JSmith2+news@acme.com"},
+        {"record_id": "events:r3", "source": "events", "email": "jsmith+x@acme.com"},
+        {"record_id": "events:r4", "source": "events", "email": "jsmith2@gmail.com"},
+    ]
+    pairs = apply_cannot_link_rules(
+        prepare_records(pd.DataFrame(rows)), load_cannot_link_rules(DEFAULT_RULES_PATH)
+    )
+    # Free-mail addresses are not work mailboxes, so events:r4 is not kept apart.
+    assert pairs == [("events:r1", "events:r2"), ("events:r2", "events:r3")]
