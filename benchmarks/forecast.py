@@ -5,9 +5,9 @@ Run as `python -m benchmarks.forecast`.
 CDNOW: 69,659 transactions of 23,570 customers (all first purchases in January to March
 1997), summed per calendar week ending Sunday: 79 weeks, the first and last partial.
 The last 12 weeks are held out. MASE divides the mean absolute error over the 12 weeks
-by the in-sample mean absolute one-step change of the 67 calibration weeks (the naive
-forecast's in-sample error; weekly data has no usable season within 67 weeks, so the
-seasonal naive forecast is the naive one). Models:
+by the in-sample mean absolute one-step change of the 67 calibration weeks, which is the
+naive forecast's in-sample error. A 52-week season cannot be estimated from 67 weeks, so
+the seasonal naive forecast is the naive one. Models:
     - naive: the last calibration week repeated;
     - ses: simple exponential smoothing;
     - bgnbd_gamma_gamma: BG/NBD purchases and Gamma-Gamma spend per customer, fitted on

@@ -166,6 +166,8 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
     frame = _validate_monthly(monthly)
     if frame.empty:
         return pd.DataFrame(columns=FORECAST_COLUMNS)
+    # NOTE: intervals ignore parameter and seasonal-index uncertainty, so they are too
+    # narrow on short histories; their coverage has not been measured.
     z = float(norm.ppf(0.5 + config.interval_level / 2.0))
 
     parts = []

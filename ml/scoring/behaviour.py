@@ -4,7 +4,7 @@
 before `as_of` for people who did not convert) and fits an L2-penalised logistic
 regression of conversion on log(1 + count) per action type. An action's coefficient is
 the change in log-odds of conversion per unit of log(1 + count), holding the other
-actions fixed; `points` rescales the coefficients so the largest absolute one is 100.
+actions fixed. `points` rescales the coefficients so the largest absolute one is 100.
 `score_behaviour` sums points x log(1 + count) per person.
 
 The link is an association, not a causal effect: people with buying intent do more of
@@ -60,6 +60,8 @@ def _action_counts(
             "person_id, action, occurred_at and outcomes with person_id, converted_at"
         )
     people = outcomes.drop_duplicates("person_id").set_index("person_id")["converted_at"]
+    # NOTE: converters are counted up to their conversion and others up to as_of, so
+    # non-converters have longer windows; this biases coefficients toward zero.
     cutoff = pd.to_datetime(people).fillna(as_of)
     joined = activities.assign(occurred_at=pd.to_datetime(activities["occurred_at"]))
     joined = joined[joined["person_id"].isin(people.index)]

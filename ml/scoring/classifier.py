@@ -2,9 +2,9 @@
 
 The model averages the probabilities of several histogram gradient-boosting classifiers
 that differ only in their random seed, because each split considers a random subset of
-features. It can then map the averaged probability through a Platt (logistic on the logit) or
-isotonic calibrator fitted on inner cross-validated predictions, so the calibrator never
-sees predictions on rows the boosted models were trained on.
+features. It can then map the averaged probability through a Platt (logistic on the logit)
+or isotonic calibrator. The calibrator is fitted on inner cross-validated predictions, so
+it is never fitted on predictions for rows that the boosted models were trained on.
 """
 
 import logging

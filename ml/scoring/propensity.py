@@ -78,6 +78,8 @@ def _require(frame: pd.DataFrame, name: str, columns: set[str]) -> None:
         )
 
 
+# NOTE: features are activity counts only; CRM state (an open opportunity, its stage)
+# is not a feature, although it predicts conversion within 30 days strongly.
 def _snapshot_features(
     activities: pd.DataFrame, entities: pd.Index, cutoff: pd.Timestamp, windows: tuple[int, ...]
 ) -> pd.DataFrame:
@@ -189,9 +191,9 @@ def train_propensity(snapshots: pd.DataFrame, config: PropensityConfig) -> Prope
     """Fit on earlier cutoffs, evaluate on the latest ones.
 
     Returns:
-        The model (refitted on no more than the training rows), metrics (auc, brier,
-        ece, base_rate, train_rows, test_rows; auc is NaN when the test set has one
-        class), the test calibration curve and the test predictions.
+        The model fitted on the training rows only, the metrics auc, brier, ece,
+        base_rate, train_rows and test_rows, the test calibration curve and the test
+        predictions. auc is NaN when the test set has one class.
 
     Raises:
         DataQualityError: when the time split leaves no usable training set.
@@ -224,7 +226,7 @@ def train_propensity(snapshots: pd.DataFrame, config: PropensityConfig) -> Prope
 
 
 def score_snapshots(model: CalibratedBoostedClassifier, snapshots: pd.DataFrame) -> pd.DataFrame:
-    """Score new snapshot rows; feature columns the model knows but the rows lack count 0.
+    """Score new snapshot rows, counting feature columns from training that the rows lack as 0.
 
     Returns:
         entity_id, cutoff, probability.

@@ -14,7 +14,7 @@ segment whose rule matches, in this order:
    evaluation_min_signals evaluation signals (pricing page, sign-up, trial, demo request)
    in the last 30 days, or conversion_propensity >= evaluation_propensity.
 4. `emerging_advocate`: at least advocate_min_contributions contributions (posts,
-   answers, pull requests, talks) in the last 90 days across at least
+   replies, pull requests, talks) in the last 90 days across at least
    advocate_min_channels community channels.
 5. `new_observer`: first seen at most new_member_days ago, with no contribution.
 6. `unsegmented`: none of the above.
