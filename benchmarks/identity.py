@@ -170,6 +170,69 @@ def build_simulated_records(members: int, seed: int, folder: Path) -> pd.DataFra
         con.close()
 
 
+def _read_offline_records(landing: Path) -> pd.DataFrame:
+    """Map badge scans and call notes from the landing folder to the resolver's layout."""
+    frames = []
+    sources = [
+        ("badge_scans", landing / "events" / "badge_scans.csv", "scan_id", "badge_name",
+         "badge_company", "badge_email"),
+        ("call_notes", landing / "crm" / "call_notes.csv", "note_id", "contact_name",
+         "company", "email"),
+    ]  # fmt: skip
+    for source, path, id_column, name, company, email in sources:
+        if not path.is_file():
+            continue
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "record_id": source + ":" + raw[id_column],
+                    "source": source,
+                    "full_name": raw[name],
+                    "company_name": raw[company],
+                    "email": raw[email],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _offline_figures(
+    folder: Path, records: pd.DataFrame, clusters: pd.DataFrame, truth: pd.DataFrame
+) -> dict[str, Any]:
+    """Link offline records and score the links against `truth/offline_records.csv`."""
+    from ml.identity import reconcile_offline
+
+    offline = _read_offline_records(folder / "landing")
+    truth_path = folder / "truth" / "offline_records.csv"
+    if offline.empty or not truth_path.is_file():
+        return {"offline_records": 0}
+    result = reconcile_offline(offline, records, clusters)
+
+    # Name each resolved person after the true person most of its records belong to.
+    labelled = clusters.merge(truth, on="record_id")
+    true_person = labelled.groupby("person_id")["cluster_id"].agg(lambda v: v.mode().iloc[0])
+    offline_truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False)
+    expected = dict(
+        zip(
+            offline_truth["source"] + ":" + offline_truth["source_record_id"],
+            offline_truth["person_id"],
+            strict=True,
+        )
+    )
+    linked = result.links.dropna(subset=["person_id"])
+    correct = sum(
+        true_person.get(person) == expected.get(record_id)
+        for record_id, person in zip(linked["record_id"], linked["person_id"], strict=True)
+    )
+    return {
+        "offline_records": len(offline),
+        "offline_linked_share": round(len(linked) / len(offline), 4),
+        "offline_link_precision": round(correct / len(linked), 4) if len(linked) else None,
+        "offline_outcomes": result.counts,
+    }
+
+
 def run_simulator(members: int, seed: int) -> dict[str, Any]:
     """Score resolution of a simulated community against the simulator's truth."""
     from ml.identity import bcubed_scores, pairwise_scores
@@ -179,27 +242,30 @@ def run_simulator(members: int, seed: int) -> dict[str, Any]:
         truth_records = pd.read_csv(
             Path(folder) / "truth" / "person_records.csv", dtype=str, keep_default_na=False
         )
-    truth = pd.DataFrame(
-        {
-            "record_id": truth_records["source"] + ":" + truth_records["source_record_id"],
-            "cluster_id": truth_records["person_id"],
-        }
-    ).drop_duplicates("record_id")
-    records = records[records["record_id"].isin(truth["record_id"])].reset_index(drop=True)
-    result, seconds = _timed_resolve(records)
+        truth = pd.DataFrame(
+            {
+                "record_id": truth_records["source"] + ":" + truth_records["source_record_id"],
+                "cluster_id": truth_records["person_id"],
+            }
+        ).drop_duplicates("record_id")
+        without_truth = int((~records["record_id"].isin(truth["record_id"])).sum())
+        records = records[records["record_id"].isin(truth["record_id"])].reset_index(drop=True)
+        result, seconds = _timed_resolve(records)
+        offline = _offline_figures(Path(folder), records, result.clusters, truth)
     truth = truth[truth["record_id"].isin(records["record_id"])]
     predicted = result.clusters.rename(columns={"person_id": "cluster_id"})
     pairwise = pairwise_scores(predicted, truth)
     return {
         "members": members,
         "seed": seed,
-        "records_without_truth": int(len(records) - len(truth)),
+        "records_without_truth": without_truth,
         "precision": pairwise["precision"],
         "recall": pairwise["recall"],
         "f1": pairwise["f1"],
         "bcubed_f1": bcubed_scores(predicted, truth)["f1"],
         "people": result.metrics["people"],
         "review_queue_pairs": result.metrics["review_queue_pairs"],
+        **offline,
         **_speed(len(records), seconds),
     }
 
@@ -256,6 +322,8 @@ def main() -> None:
         "historical_50k_bcubed_f1": cases.get("historical_50k", {}).get("bcubed_f1"),
         "simulator_f1": cases["simulator"].get("f1"),
         "simulator_bcubed_f1": cases["simulator"].get("bcubed_f1"),
+        "simulator_offline_link_precision": cases["simulator"].get("offline_link_precision"),
+        "simulator_offline_linked_share": cases["simulator"].get("offline_linked_share"),
     }
     for name, figures in cases.items():
         summary[f"{name}_records_per_second"] = figures.get("records_per_second")
