@@ -166,8 +166,10 @@ def account_propensity_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Activities, events and eligibility per account for conversion or churn from truth.
 
-    Conversion: the first won new-business close day, eligible from the account's first
-    touch until then. Churn: the churn day, eligible from the first win until churn.
+    Activities are touches (action = channel) and opportunity creations from the CRM
+    (action = opportunity_created_<deal type>), both by account. Conversion: the first won
+    new-business close day, eligible from the account's first touch until then. Churn:
+    the churn day, eligible from the first win until churn.
     """
     touches = pd.read_csv(truth / "touches.csv", usecols=["account_id", "channel", "occurred_at"])
     touches = touches.dropna(subset=["account_id"])
@@ -178,6 +180,15 @@ def account_propensity_inputs(
             "occurred_at": pd.to_datetime(touches["occurred_at"]).dt.tz_localize(None),
         }
     )
+    deals = pd.read_csv(truth / "deals.csv", parse_dates=["created_at"])
+    opened = pd.DataFrame(
+        {
+            "entity_id": deals["account_id"],
+            "action": "opportunity_created_" + deals["deal_type"],
+            "occurred_at": deals["created_at"],
+        }
+    )
+    activities = pd.concat([activities, opened], ignore_index=True)
     accounts = pd.read_csv(truth / "accounts.csv", parse_dates=["first_won_at", "churned_at"])
     if target == "conversion":
         first_touch = activities.groupby("entity_id")["occurred_at"].min()

@@ -78,8 +78,8 @@ def _require(frame: pd.DataFrame, name: str, columns: set[str]) -> None:
         )
 
 
-# NOTE: features are activity counts only; CRM state (an open opportunity, its stage)
-# is not a feature, although it predicts conversion within 30 days strongly.
+# NOTE: features are counts per action type, so CRM state (an open opportunity, its stage)
+# enters only as counts of events the caller adds as actions.
 def _snapshot_features(
     activities: pd.DataFrame, entities: pd.Index, cutoff: pd.Timestamp, windows: tuple[int, ...]
 ) -> pd.DataFrame:
