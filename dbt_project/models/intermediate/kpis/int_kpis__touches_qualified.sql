@@ -1,7 +1,6 @@
--- Every touch of a resolved person, marked community or not (seed touch_channels) and
--- qualifying or not. A community touch qualifies when the event taxonomy marks it
--- `is_qualified_influence` (a reply, an attended event, a pull request); a touch in any other
--- channel qualifies by being a touch.
+-- Every touch of a resolved person, marked community or not and qualifying or not (seed
+-- touch_channels). In a channel that does not always qualify, a touch qualifies when the event
+-- taxonomy marks it `is_qualified_influence` (a reply, an attended event, a pull request).
 with
 
 activities as (
@@ -28,11 +27,8 @@ final as (
         activities.program,
         activities.occurred_at as touched_at,
         coalesce(touch_channels.is_community, false) as is_community,
-        case
-            when coalesce(touch_channels.is_community, false)
-                then coalesce(activities.is_qualified_influence, false)
-            else true
-        end as is_qualifying
+        coalesce(touch_channels.always_qualifies, true)
+        or coalesce(activities.is_qualified_influence, false) as is_qualifying
     from activities
     left join touch_channels
         on activities.channel = touch_channels.channel

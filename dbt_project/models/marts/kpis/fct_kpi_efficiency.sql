@@ -1,10 +1,13 @@
--- Efficiency per month and program: cost per qualified member, revenue the program assisted,
--- and days from a won deal's first qualified community touch to its close.
+-- Efficiency per month and touch channel: program cost per qualified member, revenue the
+-- channel assisted, and days from a won deal's first qualified community touch to its close.
+-- Costs join touches on the channel because every cost program names the canonical channel it
+-- feeds, while activities name programs in each source's own terms (Slack channels, forum
+-- categories, repositories).
 with
 
-activities as (
+touches as (
 
-    select * from {{ ref('int_kpis__member_activities_enriched') }}
+    select * from {{ ref('int_kpis__touches_qualified') }}
 
 ),
 
@@ -32,40 +35,41 @@ rates as (
 
 ),
 
-program_costs as (
+channel_costs as (
 
     select
-        cast(date_trunc('month', costs.period_start) as date) as period_start,
-        costs.program,
-        sum(costs.cost * rates.rate_to_reporting) as cost_reporting
+        costs.period_start,
+        costs.channel,
+        string_agg(distinct costs.program_name, ',' order by costs.program_name) as programs,
+        sum(costs.cost_amount * rates.rate_to_reporting) as cost_reporting
     from costs
     left join rates
         on costs.currency = rates.currency
-    group by date_trunc('month', costs.period_start), costs.program
+    group by costs.period_start, costs.channel
 
 ),
 
 qualified_members as (
 
     select
-        period_start,
-        program,
+        cast(date_trunc('month', touched_at at time zone 'UTC') as date) as period_start,
+        channel,
         count(distinct person_id) as qualified_members
-    from activities
-    where is_community and is_qualified_influence
-    group by period_start, program
+    from touches
+    where is_qualifying
+    group by date_trunc('month', touched_at at time zone 'UTC'), channel
 
 ),
 
--- A won, community-influenced deal counts once for every program with a qualified community
--- touch in its influence window, so programs' assisted revenue overlaps by design.
+-- A won deal counts in full for every channel with a qualifying touch in its influence
+-- window, so assisted revenue over channels adds up to more than the won revenue.
 assisted_deals as (
 
     select distinct
-        windowed.opportunity_id,
-        coalesce(windowed.program, '(none)') as program -- noqa: RF04
+        opportunity_id,
+        channel
     from windowed
-    where windowed.is_in_influence_window and windowed.is_community
+    where is_in_influence_window
 
 ),
 
@@ -73,7 +77,7 @@ assisted as (
 
     select
         cast(date_trunc('month', revenue.closed_at at time zone 'UTC') as date) as period_start,
-        assisted_deals.program,
+        assisted_deals.channel,
         count(*) as assisted_deals_won,
         sum(revenue.net_won_amount_reporting) as assisted_revenue_reporting,
         median(
@@ -87,7 +91,7 @@ assisted as (
     inner join revenue
         on assisted_deals.opportunity_id = revenue.opportunity_id
     where revenue.is_won
-    group by date_trunc('month', revenue.closed_at at time zone 'UTC'), assisted_deals.program
+    group by date_trunc('month', revenue.closed_at at time zone 'UTC'), assisted_deals.channel
 
 ),
 
@@ -95,17 +99,17 @@ keys as (
 
     select
         period_start,
-        program
-    from program_costs
+        channel
+    from channel_costs
     union
     select
         period_start,
-        program
+        channel
     from qualified_members
     union
     select
         period_start,
-        program
+        channel
     from assisted
 
 ),
@@ -114,34 +118,35 @@ final as (
 
     select
         cast(keys.period_start as date) as period_start,
-        cast(keys.program as varchar) as program, -- noqa: RF04
-        cast(program_costs.cost_reporting as decimal(18, 2)) as cost_reporting,
+        cast(keys.channel as varchar) as channel,
+        cast(channel_costs.programs as varchar) as programs,
+        cast(channel_costs.cost_reporting as decimal(18, 2)) as cost_reporting,
         cast(coalesce(qualified_members.qualified_members, 0) as bigint) as qualified_members,
         cast(
-            program_costs.cost_reporting / nullif(qualified_members.qualified_members, 0)
+            channel_costs.cost_reporting / nullif(qualified_members.qualified_members, 0)
             as decimal(18, 2)
         ) as cost_per_qualified_member_reporting,
         cast(coalesce(assisted.assisted_deals_won, 0) as bigint) as assisted_deals_won,
         cast(coalesce(assisted.assisted_revenue_reporting, 0) as decimal(18, 2))
             as assisted_revenue_reporting,
         cast(
-            assisted.assisted_revenue_reporting / nullif(program_costs.cost_reporting, 0)
+            assisted.assisted_revenue_reporting / nullif(channel_costs.cost_reporting, 0)
             as double
         ) as assisted_revenue_per_cost,
         cast(assisted.median_days_to_conversion as double) as median_days_to_conversion
     from keys
-    left join program_costs
+    left join channel_costs
         on
-            keys.period_start = program_costs.period_start
-            and keys.program = program_costs.program
+            keys.period_start = channel_costs.period_start
+            and keys.channel = channel_costs.channel
     left join qualified_members
         on
             keys.period_start = qualified_members.period_start
-            and keys.program = qualified_members.program
+            and keys.channel = qualified_members.channel
     left join assisted
         on
             keys.period_start = assisted.period_start
-            and keys.program = assisted.program
+            and keys.channel = assisted.channel
 
 )
 
