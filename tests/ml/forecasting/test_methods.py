@@ -18,7 +18,7 @@ def test_forecast_naive_repeats_last_value():
     assert result.forecast.tolist() == [2.0, 2.0]
 
 
-def test_forecast_naive_sigma_grows_with_square_root_of_step():
+def test_forecast_naive_sigma_square_root_growth():
     result = forecast_naive(np.array([1.0, 3.0, 2.0]), horizon=4)
     # One-step differences are 2 and -1: RMS = sqrt(2.5).
     assert result.sigma[0] == pytest.approx(np.sqrt(2.5))

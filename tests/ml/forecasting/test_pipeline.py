@@ -41,7 +41,7 @@ def test_forecast_revenue_two_seasons_uses_seasonal_model():
     assert result["forecast"].tolist() == pytest.approx([10.0, 20.0], abs=1e-6)
 
 
-def test_forecast_revenue_under_one_season_falls_back_to_naive():
+def test_forecast_revenue_short_history_naive():
     result = forecast_revenue(monthly_frame("new_business", [5.0, 7.0, 6.0]), CONFIG)
     assert set(result["method"]) == {"naive"}
     assert result["forecast"].tolist() == [6.0, 6.0]

@@ -37,7 +37,7 @@ def test_fit_action_values_ranks_linked_action_first():
 def test_fit_action_values_rates_and_lift():
     activities, outcomes = planted_data()
     values = fit_action_values(activities, outcomes, AS_OF, CONFIG).set_index("action")
-    # 30 attendees of whom 20 convert (every third attendee does not); nobody else does.
+    # 30 attendees of whom 20 convert (every third attendee does not); no one else converts.
     assert values.loc["webinar", "persons_with_action"] == 30
     assert values.loc["webinar", "conversion_rate_with"] == pytest.approx(20 / 30)
     assert values.loc["webinar", "conversion_rate_without"] == 0.0
