@@ -2,11 +2,14 @@
 
 Input: one row per month and stage with columns `period_start` (a date, the first day of
 the month), `stage` and `revenue`. Stages are `new_business`, `expansion`, `renewal` and
-`churn`. Churn rows carry lost revenue in whatever sign the caller uses (positive lost
-revenue or negative revenue), as long as one sign is used throughout. Every method is
-additive, so the forecast keeps the sign of its input, and a mix of signs is rejected as
-a sign-convention error. Net revenue is therefore new_business + expansion + renewal
-minus churn when churn is positive and plus churn when it is negative.
+`churn`, plus `other` by default (`ForecastConfig.accepted_stages`), which the warehouse's
+revenue mart uses for invoices with an unmapped billing reason.
+
+Churn rows carry lost revenue in whatever sign the caller uses (positive lost revenue or
+negative revenue), as long as one sign is used throughout. Every method is additive, so
+the forecast keeps the sign of its input, and a mix of signs is rejected as a
+sign-convention error. Net revenue is therefore new_business + expansion + renewal minus
+churn when churn is positive and plus churn when it is negative.
 
 A month missing for a stage between the first month seen for that stage and the last
 month of the whole input is read as zero revenue, and rows repeated for the same month
@@ -27,6 +30,8 @@ from ml.forecasting.methods import choose_method_for_history, run_method
 logger = logging.getLogger(__name__)
 
 STAGES = ("new_business", "expansion", "renewal", "churn")
+# The warehouse's revenue mart labels invoices with an unmapped billing reason "other".
+DEFAULT_ACCEPTED_STAGES = (*STAGES, "other")
 FORECAST_COLUMNS = [
     "period_start",
     "stage",
@@ -57,6 +62,8 @@ class ForecastConfig:
         interval_level: Central coverage of the [lower, upper] interval, in (0, 1).
         seed: Seed for random steps. The current methods are deterministic, so the seed
             only goes into model metadata.
+        accepted_stages: Stage labels accepted in the input; any other label raises.
+            Stages are forecast in this order.
         backtest_origins: Maximum number of rolling origins in `backtest_forecasts` and
             in the method selection.
         select_method: Pick each stage's method by rolling-origin MASE on its own history
@@ -69,6 +76,7 @@ class ForecastConfig:
     seed: int = 20261204
     backtest_origins: int = 6
     select_method: bool = True
+    accepted_stages: tuple[str, ...] = DEFAULT_ACCEPTED_STAGES
 
     def __post_init__(self) -> None:
         if self.horizon_months < 1:
@@ -81,7 +89,7 @@ class ForecastConfig:
             raise ConfigurationError(f"backtest_origins must be >= 1, got {self.backtest_origins}")
 
 
-def _validate_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
+def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -> pd.DataFrame:
     """Check columns, stages, month starts and the churn sign, and return a typed copy."""
     missing = {"period_start", "stage", "revenue"} - set(monthly.columns)
     if missing:
@@ -96,10 +104,10 @@ def _validate_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     for row, (stage, start, revenue) in enumerate(
         zip(frame["stage"], frame["period_start"], frame["revenue"], strict=True)
     ):
-        if stage not in STAGES:
+        if stage not in accepted_stages:
             raise DataQualityError(
                 f"monthly revenue input, row {row}, field 'stage': invalid value {stage!r}; "
-                f"expected one of {list(STAGES)}"
+                f"expected one of {list(accepted_stages)}"
             )
         if pd.isna(start) or start.day != 1:
             raise DataQualityError(
@@ -122,7 +130,7 @@ def _validate_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _monthly_series(frame: pd.DataFrame) -> dict[str, pd.Series]:
+def _monthly_series(frame: pd.DataFrame, stages: tuple[str, ...]) -> dict[str, pd.Series]:
     """Build one gap-free monthly series per stage present, each ending at the last month."""
     duplicates = int(frame.duplicated(["period_start", "stage"]).sum())
     if duplicates:
@@ -131,13 +139,29 @@ def _monthly_series(frame: pd.DataFrame) -> dict[str, pd.Series]:
     last_month = frame["period_start"].max()
 
     series: dict[str, pd.Series] = {}
-    for stage in STAGES:
+    for stage in stages:
         if stage not in totals.index.get_level_values("stage"):
             continue
         values = totals.loc[stage]
         months = pd.date_range(values.index.min(), last_month, freq="MS")
         series[stage] = values.reindex(months, fill_value=0.0).astype(float)
     return series
+
+
+def _empty_forecast() -> pd.DataFrame:
+    """Return a forecast frame with no rows but the column types of a full one."""
+    return pd.DataFrame(
+        {
+            "period_start": pd.Series(dtype="datetime64[s]"),
+            "stage": pd.Series(dtype="string"),
+            "method": pd.Series(dtype="string"),
+            "forecast": pd.Series(dtype=float),
+            "lower": pd.Series(dtype=float),
+            "upper": pd.Series(dtype=float),
+            "history_months": pd.Series(dtype="int64"),
+            "fallback_reason": pd.Series(dtype="string"),
+        }
+    )
 
 
 def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
@@ -160,18 +184,19 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
         for an empty input.
 
     Raises:
-        DataQualityError: on a missing column, an unknown stage, a period_start that is
-            not the first of a month, a non-finite revenue or mixed churn signs.
+        DataQualityError: on a missing column, a stage outside `accepted_stages`, a
+            period_start that is not the first of a month, a non-finite revenue or mixed
+            churn signs.
     """
-    frame = _validate_monthly(monthly)
+    frame = _validate_monthly(monthly, config.accepted_stages)
     if frame.empty:
-        return pd.DataFrame(columns=FORECAST_COLUMNS)
+        return _empty_forecast()
     # NOTE: intervals ignore parameter and seasonal-index uncertainty, so they are too
     # narrow on short histories; their coverage has not been measured.
     z = float(norm.ppf(0.5 + config.interval_level / 2.0))
 
     parts = []
-    for stage, series in _monthly_series(frame).items():
+    for stage, series in _monthly_series(frame, config.accepted_stages).items():
         history = series.to_numpy()
         method, reason = choose_method_for_history(series.size, config.season_length)
         if config.select_method and reason is None:
@@ -198,7 +223,10 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
         )
         if reason:
             logger.info("stage %s: %s", stage, reason)
-    return pd.concat(parts, ignore_index=True)[FORECAST_COLUMNS]
+    result = pd.concat(parts, ignore_index=True)[FORECAST_COLUMNS]
+    # A string dtype keeps the column VARCHAR in DuckDB even when every value is null.
+    result["fallback_reason"] = result["fallback_reason"].astype("string")
+    return result
 
 
 def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
@@ -228,12 +256,12 @@ def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.Data
     Raises:
         DataQualityError: on the same input problems as `forecast_revenue`.
     """
-    frame = _validate_monthly(monthly)
+    frame = _validate_monthly(monthly, config.accepted_stages)
     if frame.empty:
         return pd.DataFrame(columns=BACKTEST_COLUMNS)
 
     rows = []
-    for stage, series in _monthly_series(frame).items():
+    for stage, series in _monthly_series(frame, config.accepted_stages).items():
         scores = score_origins(
             series.to_numpy(),
             config.horizon_months,

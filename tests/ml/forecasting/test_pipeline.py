@@ -1,3 +1,4 @@
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,3 +144,23 @@ def test_backtest_forecasts_short_history_counts_fallbacks():
         == by_method.loc["seasonal_damped", "origins"]
     )
     assert by_method.loc["ses", "fallback_origins"] == 0
+
+
+def test_forecast_revenue_accepts_other_stage():
+    result = forecast_revenue(monthly_frame("other", [2.0, 2.0]), CONFIG)
+    assert set(result["stage"]) == {"other"}
+
+
+def test_forecast_revenue_stage_outside_accepted_raises():
+    config = ForecastConfig(horizon_months=2, season_length=4, accepted_stages=("renewal",))
+    with pytest.raises(DataQualityError, match="'churn'"):
+        forecast_revenue(monthly_frame("churn", [1.0]), config)
+
+
+def test_forecast_revenue_writes_varchar_reason():
+    result = forecast_revenue(monthly_frame("renewal", PATTERN * 3), CONFIG)
+    con = duckdb.connect(":memory:")
+    con.register("forecast", result)
+    types = dict(con.execute("select column_name, column_type from (describe forecast)").fetchall())
+    assert types["fallback_reason"] == "VARCHAR"
+    assert types["period_start"] == "DATE"
