@@ -17,7 +17,7 @@ the seasonal naive forecast is the naive one. Models:
 
 Simulator: `python -m simulator` over four years, booked annual contract value per month
 and stage from its truth tables, then `backtest_forecasts` over the last 12 monthly
-origins with a 3-month horizon.
+origins with a 3-month horizon: MASE and the coverage of the 80% intervals.
 
 The last printed line is one JSON object of figures.
 """
@@ -154,8 +154,11 @@ def simulator_figures(members: int, seed: int) -> dict[str, float]:
 
     backtest = backtest_forecasts(monthly, ForecastConfig(horizon_months=3, backtest_origins=12))
     print(backtest.to_string(index=False))
-    mean_by_method = backtest.groupby("method")["mase"].mean()
-    return {f"simulator_mase_{method}": float(value) for method, value in mean_by_method.items()}
+    means = backtest.groupby("method")[["mase", "interval_coverage"]].mean()
+    figures = {f"simulator_mase_{method}": float(value) for method, value in means["mase"].items()}
+    for method, value in means["interval_coverage"].items():
+        figures[f"simulator_coverage80_{method}"] = float(value)
+    return figures
 
 
 def main() -> None:

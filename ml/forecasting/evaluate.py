@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import norm
 
 from ml.forecasting.methods import (
     NAIVE,
@@ -26,10 +27,11 @@ SELECTED = "selected"
 
 @dataclass
 class OriginScores:
-    """Scaled errors of one method over the scored origins."""
+    """Scaled errors and interval hits of one method over the scored origins."""
 
     errors: list[float] = field(default_factory=list)
     fallback_origins: int = 0
+    covered: list[bool] = field(default_factory=list)
 
 
 def mase_scale(history: np.ndarray, season: int) -> float:
@@ -57,6 +59,7 @@ def score_origins(
     origins: int,
     methods: tuple[str, ...] = CANDIDATE_METHODS,
     selection_origins: int = 0,
+    interval_level: float = 0.8,
 ) -> dict[str, OriginScores]:
     """Score methods over the last `origins` rolling origins of one series.
 
@@ -65,7 +68,10 @@ def score_origins(
     a short training window uses the fallback of `choose_method_for_history`, counted in
     `fallback_origins`. With `selection_origins` > 0, the pseudo-method "selected" is
     scored too: at each origin it runs `select_method` on the training window only.
+    `covered` records, for every forecast step, whether the actual value fell inside the
+    method's Gaussian interval at `interval_level`.
     """
+    z = float(norm.ppf(0.5 + interval_level / 2.0))
     scores = {method: OriginScores() for method in methods}
     if selection_origins:
         scores[SELECTED] = OriginScores()
@@ -80,8 +86,9 @@ def score_origins(
                 used, _ = select_method(train, horizon, season, selection_origins)
             else:
                 used = _method_used(method, train.size, season)
-            forecast = run_method(used, train, horizon, season).forecast
-            score.errors.append(float(np.mean(np.abs(actual - forecast))) / scale)
+            result = run_method(used, train, horizon, season)
+            score.errors.append(float(np.mean(np.abs(actual - result.forecast))) / scale)
+            score.covered.extend((np.abs(actual - result.forecast) <= z * result.sigma).tolist())
             score.fallback_origins += int(method != SELECTED and used != method)
     return scores
 

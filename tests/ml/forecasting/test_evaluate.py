@@ -54,3 +54,13 @@ def test_score_origins_selected_uses_only_past():
 
 def test_mase_scale_constant_series_is_zero():
     assert mase_scale(np.full(8, 3.0), SEASON) == pytest.approx(0.0)
+
+
+def test_score_origins_coverage_of_wide_and_exact_intervals():
+    rng = np.random.default_rng(3)
+    noisy = 50.0 + rng.normal(0.0, 5.0, 40)
+    scores = score_origins(noisy, horizon=2, season=SEASON, origins=10, interval_level=0.999)
+    assert len(scores["ses"].covered) == 20
+    assert np.mean(scores["ses"].covered) >= 0.9
+    narrow = score_origins(noisy, horizon=2, season=SEASON, origins=10, interval_level=0.01)
+    assert np.mean(narrow["ses"].covered) <= 0.2

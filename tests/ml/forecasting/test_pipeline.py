@@ -164,3 +164,10 @@ def test_forecast_revenue_writes_varchar_reason():
     types = dict(con.execute("select column_name, column_type from (describe forecast)").fetchall())
     assert types["fallback_reason"] == "VARCHAR"
     assert types["period_start"] == "DATE"
+
+
+def test_backtest_forecasts_reports_interval_coverage():
+    rng = np.random.default_rng(8)
+    values = (100.0 + rng.normal(0.0, 10.0, 20)).tolist()
+    result = backtest_forecasts(monthly_frame("renewal", values), CONFIG)
+    assert result["interval_coverage"].between(0.0, 1.0).all()
