@@ -171,8 +171,8 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
     A stage with two seasons of history uses the seasonal damped-trend model, or with
     `select_method` the candidate (seasonal naive, SES, seasonal damped) with the lowest
     rolling-origin MASE on that stage's history. With one to two seasons it uses simple
-    exponential smoothing, and below one season the naive forecast; `fallback_reason`
-    names the fallback and its reason (null otherwise).
+    exponential smoothing, and below one season the naive forecast. `fallback_reason`
+    names the fallback and its reason, and is null otherwise.
     Intervals are Gaussian: forecast -/+ z * sigma_h, with z for `interval_level`.
 
     Args:

@@ -22,7 +22,7 @@ PROPENSITY_COLUMNS = ("conversion_propensity", "churn_propensity", "expansion_pr
 
 @dataclass(frozen=True)
 class MemberFeatureConfig:
-    """Which activity types and channels count as what.
+    """Activity types and channels that count as contributions, evaluation and community.
 
     Attributes:
         contribution_types: Activity types that create content others can respond to.
