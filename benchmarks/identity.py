@@ -123,9 +123,7 @@ def run_historical_50k() -> dict[str, Any]:
             "occupation": raw["occupation"],
         }
     )
-    # One figure is recorded under several surnames and titles ("leeds", "osborne"), so
-    # model links are not required to agree on last names here.
-    result, seconds = _timed_resolve(records, model_links_need_name_agreement=False)
+    result, seconds = _timed_resolve(records)
     truth = pd.DataFrame({"record_id": raw["unique_id"], "cluster_id": raw["cluster"]})
     predicted = result.clusters.rename(columns={"person_id": "cluster_id"})
     bcubed = bcubed_scores(predicted, truth)

@@ -95,9 +95,10 @@ def cluster_records(
             `rule:<name>` or `model`).
         cannot_link: Pairs that must end up in different clusters.
         threshold: Minimum probability of a model edge; rule and override edges always count.
-        last_names: Record id to normalized last name. When given, a model edge may not
-            join two groups whose last names all differ by more than two edits, which
-            stops a nameless record from chaining two namesakes' groups together.
+        last_names: Record id to normalized last name. When given, a model edge from a
+            record without a last name may not join two groups whose last names all
+            differ by more than two edits, which stops a nameless record (a GitHub
+            handle) from chaining two people's groups together.
 
     Returns:
         A map from record id to its cluster's root record id, and the edges whose two
@@ -118,7 +119,12 @@ def cluster_records(
     for left, right, kind in zip(
         usable["record_id_l"], usable["record_id_r"], usable["matched_by"], strict=True
     ):
-        if not forest.union(left, right, check_names=kind == "model"):
+        # A model link between two named records already weighed their names; only a
+        # link through a record without a last name can chain clashing names together.
+        through_nameless = last_names is not None and (
+            left not in last_names or right not in last_names
+        )
+        if not forest.union(left, right, check_names=kind == "model" and through_nameless):
             refused += 1
     if refused:
         logger.info(

@@ -36,10 +36,10 @@ class IdentityConfig:
             prior probability that two random records match.
         max_pairs_per_record: Guard against a blocking rule that compares everyone with
             everyone; the run fails when the blocked pairs exceed this many per record.
-        model_links_need_name_agreement: Whether a model link may join two groups of
-            records only when some of their last names are within two edits. Rules and
-            overrides are not checked. Turn it off for data whose surnames vary for one
-            person (titles, maiden names).
+        model_links_need_name_agreement: Whether a model link from a record without a
+            last name may join two groups of records only when some of their last names
+            are within two edits. Links between two named records, rules and overrides
+            are not checked.
     """
 
     match_threshold: float = 0.9

@@ -157,6 +157,8 @@ def _training_window(prepared: pd.DataFrame) -> dict[str, str | None]:
 
 def _check_pair_count(prepared: pd.DataFrame, config: IdentityConfig) -> None:
     """Fail before scoring when the equi-join blocking keys alone exceed the pair budget."""
+    # NOTE: the cross rules (handle against email local part or name forms) are not
+    # counted, so a placeholder handle shared by many records passes this check.
     count = sum(
         count_key_pairs(prepared, keys)
         for keys in prediction_blocking_keys(present_columns(prepared))

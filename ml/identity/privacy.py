@@ -95,6 +95,8 @@ def apply_erasure(
     Raises:
         InputFileError: The requests lack a required column.
     """
+    # NOTE: only identity outputs are reduced; raw and staging tables keep the person's
+    # records until the loaders or the sources delete them.
     _require(requests, ["request_id", "email", "requested_at"], "erasure requests")
     emails = requests["email"].map(normalize_email)
     people_by_email = _persons_with_email(records, result.clusters, set(emails.dropna()))

@@ -297,6 +297,8 @@ def build_comparisons(present: set[str]) -> list[ComparisonCreator | dict[str, A
     return comparisons
 
 
+# NOTE: blocking needs an exact shared key; on the historical figures set 28 % of true
+# pairs share none of these and are found only through other records, which caps recall.
 PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("email_local_key",),
     ("handle_key",),

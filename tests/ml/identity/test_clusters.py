@@ -39,3 +39,10 @@ def test_cluster_records_rule_ignores_name_agreement() -> None:
     edges = _edges([("a", "b", 1.0, "rule:same_email")])
     roots, _ = cluster_records(["a", "b"], edges, [], 0.9, {"a": "lopez", "b": "garcia"})
     assert roots["a"] == roots["b"]
+
+
+def test_cluster_records_named_pair_skips_name_check() -> None:
+    # Both records carry a last name, so the model already compared them (swapped names).
+    edges = _edges([("a", "b", 0.99, "model")])
+    roots, _ = cluster_records(["a", "b"], edges, [], 0.9, {"a": "sybella", "b": "shepherd"})
+    assert roots["a"] == roots["b"]
