@@ -11,7 +11,7 @@ floor is the ECE a perfectly calibrated model with the same probabilities would 
 by simulation, so an ECE near it is indistinguishable from perfect calibration.
 
 The simulator checks (also run alone with `--skip-uci`) simulate 3,000 members over four
-years and report account-level conversion and churn propensity on time-split snapshots
+years and report account-level conversion, churn and expansion propensity on time-split snapshots
 (AUC, Brier, ECE) and the planted experiment's estimated difference next to its true lift.
 
 The last printed line is one JSON object of figures.
@@ -169,7 +169,8 @@ def account_propensity_inputs(
     Activities are touches (action = channel) and opportunity creations from the CRM
     (action = opportunity_created_<deal type>), both by account. Conversion: the first won
     new-business close day, eligible from the account's first touch until then. Churn:
-    the churn day, eligible from the first win until churn.
+    the churn day, eligible from the first win until churn. Expansion: the close day of
+    each won expansion deal, eligible as for churn.
     """
     touches = pd.read_csv(truth / "touches.csv", usecols=["account_id", "channel", "occurred_at"])
     touches = touches.dropna(subset=["account_id"])
@@ -180,7 +181,7 @@ def account_propensity_inputs(
             "occurred_at": pd.to_datetime(touches["occurred_at"]).dt.tz_localize(None),
         }
     )
-    deals = pd.read_csv(truth / "deals.csv", parse_dates=["created_at"])
+    deals = pd.read_csv(truth / "deals.csv", parse_dates=["created_at", "closed_at"])
     opened = pd.DataFrame(
         {
             "entity_id": deals["account_id"],
@@ -216,6 +217,12 @@ def account_propensity_inputs(
         events = pd.DataFrame(
             {"entity_id": churned["account_id"], "occurred_at": churned["churned_at"]}
         )
+        if target == "expansion":
+            won = deals["is_won"].astype(str).str.lower() == "true"
+            expansions = deals[won & (deals["deal_type"] == "existingbusiness")]
+            events = pd.DataFrame(
+                {"entity_id": expansions["account_id"], "occurred_at": expansions["closed_at"]}
+            )
     return activities, events, eligibility
 
 
@@ -234,7 +241,7 @@ def simulator_figures(members: int, seed: int) -> dict[str, float]:
             Path(folder),
         )
         truth = Path(folder) / "truth"
-        for target in ("conversion", "churn"):
+        for target in ("conversion", "churn", "expansion"):
             snapshots = build_snapshots(*account_propensity_inputs(truth, target), cutoffs, config)
             result = train_propensity(snapshots, config)
             print(target, result.metrics)
