@@ -61,7 +61,7 @@ def model_shares_on_paths(touches: pd.DataFrame, conversions: pd.DataFrame) -> p
         converting,
         non_converting_paths(prepared_touches, prepared_conversions, "closed_won", config),
     )
-    credit = pd.Series(counterfactual_attribution(table, seed=config.seed).credited_conversions)
+    credit = pd.Series(counterfactual_attribution(table).credited_conversions)
     return credit / credit.sum()
 
 

@@ -24,7 +24,8 @@ from ml.attribution.config import (
 from ml.attribution.counterfactual import counterfactual_attribution
 from ml.attribution.journeys import (
     eligible_touches,
-    non_converting_paths,
+    group_paths,
+    non_converting_journeys,
     prepare_conversions,
     prepare_touches,
 )
@@ -83,7 +84,7 @@ def channel_credit(table: PathTable, model: str, config: AttributionConfig) -> d
         ).credited_conversions
     if model == COUNTERFACTUAL:
         return counterfactual_attribution(
-            table, config.counterfactual_regularization, config.seed
+            table, config.counterfactual_regularization
         ).credited_conversions
     raise ValueError(f"model {model!r} is not a channel-level model; expected {CHANNEL_MODELS}")
 
@@ -98,14 +99,45 @@ def _credit_rows(touches: pd.DataFrame, model: str, shares: np.ndarray) -> pd.Da
 
 def _unattributed_rows(conversions: pd.DataFrame, models: tuple[str, ...]) -> pd.DataFrame:
     """Return one `(none)` row per model for conversions without an eligible touch."""
-    base = conversions[["conversion_id", "conversion_type", "journey_id", "revenue"]]
-    frames = []
-    for model in models:
-        rows = base.rename(columns={"revenue": "revenue_credit"}).assign(
-            model=model, touch_id=None, channel=NO_CHANNEL, program=None, person_id=None, share=1.0
-        )
-        frames.append(rows[CREDIT_COLUMNS])
-    return pd.concat(frames, ignore_index=True)
+    n = len(conversions)
+    repeated = {
+        column: np.tile(conversions[column].to_numpy(), len(models))
+        for column in ("conversion_id", "conversion_type", "journey_id")
+    }
+    rows = pd.DataFrame(
+        {
+            "model": np.repeat(np.array(models, dtype=object), n),
+            **repeated,
+            "touch_id": None,
+            "channel": NO_CHANNEL,
+            "program": None,
+            "person_id": None,
+            "share": 1.0,
+            "revenue_credit": np.tile(conversions["revenue"].to_numpy(dtype=float), len(models)),
+        }
+    )
+    return rows[CREDIT_COLUMNS]
+
+
+def converting_paths(eligible: pd.DataFrame) -> pd.DataFrame:
+    """Return conversion_id, journey_id, revenue and path (channel tuple) per conversion.
+
+    Args:
+        eligible: Eligible touches of one conversion type, as `eligible_touches` orders them.
+
+    Returns:
+        One row per conversion with at least one eligible touch, sorted by conversion id.
+    """
+    firsts = eligible.drop_duplicates("conversion_id")
+    paths = group_paths(eligible["conversion_id"], eligible["channel"])
+    return pd.DataFrame(
+        {
+            "conversion_id": firsts["conversion_id"].to_numpy(),
+            "journey_id": firsts["journey_id"].to_numpy(),
+            "revenue": firsts["revenue"].to_numpy(dtype=float),
+            "path": paths.to_numpy(),
+        }
+    )
 
 
 def _attribute_type(
@@ -125,13 +157,13 @@ def _attribute_type(
     if not channel_models or eligible.empty:
         return frames
 
-    grouped = eligible.groupby("conversion_id", sort=True)
-    converting = [tuple(channels) for _, channels in grouped["channel"]]
-    revenue = grouped["revenue"].first().to_numpy(dtype=float)
+    converting = converting_paths(eligible)
     table = build_path_table(
-        converting, non_converting_paths(touches, conversions, conversion_type, config), revenue
+        list(converting["path"]),
+        list(non_converting_journeys(touches, conversions, conversion_type, config)),
+        converting["revenue"].to_numpy(),
     )
-    weights = pd.Series(1.0, index=grouped.size().index)
+    weights = pd.Series(1.0, index=converting["conversion_id"].to_numpy())
     for model in channel_models:
         credit = channel_credit(table, model, config)
         shares = split_channel_credit(

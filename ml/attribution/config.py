@@ -43,7 +43,7 @@ class AttributionConfig:
             permutations.
         shapley_samples: Number of sampled permutations when Shapley values are estimated.
         bootstrap_samples: Number of journey resamples for confidence intervals.
-        seed: Seed of every random step (Shapley sampling, model fitting, bootstrap).
+        seed: Seed of every random step (Shapley permutation sampling, bootstrap).
         models: Models to run, from `ALL_MODELS`.
         channel_grouping: Map from a channel to the group that replaces it; channels not in
             the map keep their name.

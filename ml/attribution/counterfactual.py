@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from scipy.special import expit
 
 from ml.attribution.paths import PathTable
 
@@ -44,6 +44,27 @@ class CounterfactualResult:
     predicted_conversions: float
 
 
+NEWTON_MAX_ITERATIONS = 100
+NEWTON_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class ConversionModel:
+    """Fitted logistic regression of conversion on `log(1 + touches)` per channel.
+
+    Attributes:
+        coefficients: One coefficient per channel column of the features.
+        intercept: Logit of a journey without touches.
+    """
+
+    coefficients: np.ndarray
+    intercept: float
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Return the conversion probability of each feature row."""
+        return expit(features @ self.coefficients + self.intercept)
+
+
 def touch_features(table: PathTable, channels: list[str]) -> np.ndarray:
     """Return the `log(1 + touches)` matrix, one row per path and one column per channel."""
     position = {channel: i for i, channel in enumerate(channels)}
@@ -54,10 +75,56 @@ def touch_features(table: PathTable, channels: list[str]) -> np.ndarray:
     return np.log1p(counts)
 
 
+def _penalized_loss(
+    design: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    penalty: np.ndarray,
+    theta: np.ndarray,
+) -> float:
+    logits = design @ theta
+    losses = np.logaddexp(0.0, logits) - labels * logits
+    return float(weights @ losses + 0.5 * penalty @ theta**2)
+
+
+def _newton_logistic(
+    design: np.ndarray, labels: np.ndarray, weights: np.ndarray, penalty: np.ndarray
+) -> np.ndarray:
+    """Minimize the weighted log loss plus `penalty * theta**2 / 2` by damped Newton steps."""
+    theta = np.zeros(design.shape[1])
+    loss = _penalized_loss(design, labels, weights, penalty, theta)
+    for _ in range(NEWTON_MAX_ITERATIONS):
+        probabilities = expit(design @ theta)
+        gradient = design.T @ (weights * (probabilities - labels)) + penalty * theta
+        curvature = weights * probabilities * (1.0 - probabilities)
+        hessian = (design * curvature[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        # Halve the step until the loss does not rise; the problem is convex, so a full
+        # step is taken near the optimum.
+        for _ in range(30):
+            candidate = theta - step
+            candidate_loss = _penalized_loss(design, labels, weights, penalty, candidate)
+            if candidate_loss <= loss + 1e-12 * abs(loss):
+                break
+            step = step / 2.0
+        theta, loss = candidate, candidate_loss
+        if float(np.max(np.abs(step))) < NEWTON_TOLERANCE:
+            break
+    return theta
+
+
 def fit_conversion_model(
-    features: np.ndarray, table: PathTable, regularization: float, seed: int
-) -> LogisticRegression:
-    """Fit the logistic regression on weighted converting and non-converting rows."""
+    features: np.ndarray, table: PathTable, regularization: float
+) -> ConversionModel:
+    """Fit the L2 logistic regression on weighted converting and non-converting rows.
+
+    The objective is scikit-learn's `LogisticRegression(C=regularization)` with sample
+    weights (the intercept is not penalized), solved to convergence by Newton's method, which
+    takes a few milliseconds for the tens of channels attribution sees.
+
+    Raises:
+        ValueError: The table lacks converting or non-converting journeys.
+    """
     n = len(table.paths)
     rows = np.vstack([features, features])
     labels = np.concatenate([np.ones(n), np.zeros(n)])
@@ -68,22 +135,22 @@ def fit_conversion_model(
     # Weights are rescaled to a mean of 1, so the strength of the L2 penalty does not
     # depend on how many journeys there are.
     scaled = weights[used] / weights[used].mean()
-    model = LogisticRegression(C=regularization, max_iter=2000, random_state=seed)
-    model.fit(rows[used], labels[used], sample_weight=scaled)
-    return model
+    design = np.column_stack([rows[used], np.ones(int(used.sum()))])
+    penalty = np.append(np.full(features.shape[1], 1.0 / regularization), 0.0)
+    theta = _newton_logistic(design, labels[used], scaled, penalty)
+    return ConversionModel(coefficients=theta[:-1], intercept=float(theta[-1]))
 
 
 # NOTE: the model uses touches only, so an unobserved cause of touching and converting
 # (intent, budget) biases the drops; on the hidden-intent benchmark set NMAE rises to 0.35.
 def counterfactual_attribution(
-    table: PathTable, regularization: float = 10.0, seed: int = 0
+    table: PathTable, regularization: float = 10.0
 ) -> CounterfactualResult:
     """Fit the conversion model and credit channels by their counterfactual drop.
 
     Args:
         table: Converting and non-converting paths.
         regularization: Inverse L2 strength `C` of the logistic regression.
-        seed: Seed passed to scikit-learn.
 
     Returns:
         Incremental and credited conversions per channel. When the table has no
@@ -96,7 +163,7 @@ def counterfactual_attribution(
     total_conversions = float(table.conversions.sum())
     total_value = float(table.values.sum())
     try:
-        model = fit_conversion_model(features, table, regularization, seed)
+        model = fit_conversion_model(features, table, regularization)
     except ValueError as error:
         logger.warning("Counterfactual model not fitted (%s); crediting touch volume", error)
         volume = (np.expm1(features) * table.conversions[:, None]).sum(axis=0)
@@ -104,14 +171,14 @@ def counterfactual_attribution(
         coefficients = np.zeros(len(channels))
         predicted = total_conversions
     else:
-        base = model.predict_proba(features)[:, 1]
+        base = model.predict(features)
         predicted = float(journeys @ base)
         drops = np.zeros(len(channels))
         for i in range(len(channels)):
             removed = features.copy()
             removed[:, i] = 0.0
-            drops[i] = float(journeys @ (base - model.predict_proba(removed)[:, 1]))
-        coefficients = model.coef_[0]
+            drops[i] = float(journeys @ (base - model.predict(removed)))
+        coefficients = model.coefficients
 
     positive = np.clip(drops, 0.0, None)
     shares = positive / positive.sum() if positive.sum() > 0 else np.zeros(len(channels))

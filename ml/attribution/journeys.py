@@ -152,6 +152,49 @@ def eligible_touches(
     return pairs
 
 
+def group_paths(keys: pd.Series, channels: pd.Series) -> pd.Series:
+    """Return the channel tuple of each key, indexed by key in order of first appearance.
+
+    The rows of one key must be contiguous and in touch order, as `prepare_touches` and
+    `eligible_touches` leave them.
+    """
+    codes = pd.factorize(keys)[0]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    ends = np.r_[starts[1:], len(codes)]
+    values = channels.tolist()
+    bounds = zip(starts.tolist(), ends.tolist(), strict=True)
+    paths = [tuple(values[start:end]) for start, end in bounds]
+    return pd.Series(paths, index=keys.to_numpy()[starts], dtype=object)
+
+
+def non_converting_journeys(
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
+    conversion_type: str,
+    config: AttributionConfig,
+) -> pd.Series:
+    """Return the channel path of every journey without a conversion of `conversion_type`.
+
+    Args:
+        touches: Output of `prepare_touches`.
+        conversions: Output of `prepare_conversions`.
+        conversion_type: The conversion type the journeys lack.
+        config: Supplies `lookback_days`.
+
+    Returns:
+        Channel tuples indexed by journey id, sorted by journey id.
+    """
+    converted = set(
+        conversions.loc[conversions["conversion_type"] == conversion_type, "journey_id"]
+    )
+    rest = touches[~touches["journey_id"].isin(converted)]
+    if rest.empty:
+        return pd.Series(dtype=object)
+    last = rest.groupby("journey_id")["touched_at"].transform("max")
+    rest = rest[rest["touched_at"] >= last - pd.Timedelta(days=config.lookback_days)]
+    return group_paths(rest["journey_id"], rest["channel"])
+
+
 def non_converting_paths(
     touches: pd.DataFrame,
     conversions: pd.DataFrame,
@@ -159,12 +202,4 @@ def non_converting_paths(
     config: AttributionConfig,
 ) -> list[tuple[str, ...]]:
     """Return the channel path of every journey without a conversion of `conversion_type`."""
-    converted = set(
-        conversions.loc[conversions["conversion_type"] == conversion_type, "journey_id"]
-    )
-    rest = touches[~touches["journey_id"].isin(converted)]
-    if rest.empty:
-        return []
-    last = rest.groupby("journey_id")["touched_at"].transform("max")
-    rest = rest[rest["touched_at"] >= last - pd.Timedelta(days=config.lookback_days)]
-    return [tuple(group) for _, group in rest.groupby("journey_id", sort=True)["channel"]]
+    return list(non_converting_journeys(touches, conversions, conversion_type, config))

@@ -48,62 +48,132 @@ class MarkovResult:
     credited_values: dict[str, float]
 
 
+# Up to this many transient states the chain is solved with dense matrices, which is faster
+# than the sparse solver for the tens of states of a first-order chain.
+DENSE_MAX_STATES = 400
+
+
 def _path_states(path: tuple[str, ...], order: int) -> list[tuple[str, ...]]:
     return [path[max(0, i + 1 - order) : i + 1] for i in range(len(path))]
 
 
-def _transition_matrices(
-    table: PathTable, order: int
-) -> tuple[list[tuple[str, ...]], scipy.sparse.csr_matrix, np.ndarray]:
-    """Return the transient states (index 0 is `start`), Q and the one-step rewards.
+@dataclass(frozen=True)
+class MarkovPaths:
+    """The state sequence of every path, so a chain can be weighted without rebuilding it.
 
-    The rewards have two columns: the probability of converting next, and the expected
-    conversion value earned next.
+    Attributes:
+        states: Transient states; index 0 is `start` (the empty tuple).
+        sources: Source state of each transition, over all paths in order.
+        targets: Target state of each transition.
+        transition_path: Path (row of the table) of each transition.
+        last_states: Last state of each path, where it converts or exits.
     """
-    index: dict[tuple[str, ...], int] = {(): 0}
-    sources: list[int] = []
-    targets: list[int] = []
-    weights: list[float] = []
-    conversion_counts: dict[int, float] = {}
-    value_sums: dict[int, float] = {}
-    exit_counts: dict[int, float] = {}
-    rows = zip(table.paths, table.conversions, table.values, table.nulls, strict=True)
-    for path, conversions, value, nulls in rows:
-        total = conversions + nulls
-        if total <= 0:
-            continue
-        previous = 0
-        for state in _path_states(path, order):
-            current = index.setdefault(state, len(index))
-            sources.append(previous)
-            targets.append(current)
-            weights.append(total)
-            previous = current
-        conversion_counts[previous] = conversion_counts.get(previous, 0.0) + conversions
-        value_sums[previous] = value_sums.get(previous, 0.0) + value
-        exit_counts[previous] = exit_counts.get(previous, 0.0) + total
 
-    size = len(index)
-    counts = scipy.sparse.csr_matrix((weights, (sources, targets)), shape=(size, size))
-    row_totals = np.asarray(counts.sum(axis=1)).ravel()
-    for row, exits in exit_counts.items():
-        row_totals[row] += exits
-    conversion = np.zeros(size)
-    value_reward = np.zeros(size)
-    for row, count in conversion_counts.items():
-        conversion[row] = count
-        value_reward[row] = value_sums[row]
-    scale = np.divide(1.0, row_totals, out=np.zeros(size), where=row_totals > 0)
-    transitions = scipy.sparse.diags(scale) @ counts
-    states = sorted(index, key=index.__getitem__)
-    return states, transitions.tocsr(), np.column_stack([conversion * scale, value_reward * scale])
+    states: list[tuple[str, ...]]
+    sources: np.ndarray
+    targets: np.ndarray
+    transition_path: np.ndarray
+    last_states: np.ndarray
+
+    @classmethod
+    def build(cls, paths: tuple[tuple[str, ...], ...], order: int) -> "MarkovPaths":
+        """Index the states of `paths` under a chain of the given order."""
+        index: dict[tuple[str, ...], int] = {(): 0}
+        sources: list[int] = []
+        targets: list[int] = []
+        owners: list[int] = []
+        last_states: list[int] = []
+        for row, path in enumerate(paths):
+            previous = 0
+            for state in _path_states(path, order):
+                current = index.setdefault(state, len(index))
+                sources.append(previous)
+                targets.append(current)
+                previous = current
+            owners.extend([row] * len(path))
+            last_states.append(previous)
+        return cls(
+            states=sorted(index, key=index.__getitem__),
+            sources=np.array(sources, dtype=int),
+            targets=np.array(targets, dtype=int),
+            transition_path=np.array(owners, dtype=int),
+            last_states=np.array(last_states, dtype=int),
+        )
+
+    def attribution(
+        self,
+        channels: list[str],
+        conversions: np.ndarray,
+        values: np.ndarray,
+        nulls: np.ndarray,
+    ) -> "MarkovResult":
+        """Solve the chain weighted by each path's journeys and credit `channels`.
+
+        Args:
+            channels: Channels to compute removal effects for.
+            conversions: Converting journeys per path, aligned with the paths of `build`.
+            values: Conversion value per path.
+            nulls: Non-converting journeys per path.
+
+        Returns:
+            Removal effects and credits, as `markov_attribution` describes.
+        """
+        transitions, rewards = self._matrices(conversions, values, nulls)
+        if rewards[:, 0].sum() == 0:
+            zeros = dict.fromkeys(channels, 0.0)
+            return MarkovResult(0.0, zeros, dict(zeros), dict(zeros), dict(zeros))
+
+        base = _expected_rewards(transitions, rewards, np.ones(len(self.states), dtype=bool))
+        effects: dict[str, float] = {}
+        value_effects: dict[str, float] = {}
+        for channel in channels:
+            keep = np.array([channel not in state for state in self.states])
+            keep[0] = True
+            without = _expected_rewards(transitions, rewards, keep)
+            effects[channel] = float(max(0.0, 1.0 - without[0] / base[0]))
+            value_effects[channel] = (
+                float(max(0.0, 1.0 - without[1] / base[1])) if base[1] > 0 else 0.0
+            )
+        return MarkovResult(
+            conversion_probability=float(base[0]),
+            removal_effects=effects,
+            value_removal_effects=value_effects,
+            credited_conversions=_credit(effects, float(conversions.sum())),
+            credited_values=_credit(value_effects, float(values.sum())),
+        )
+
+    def _matrices(
+        self, conversions: np.ndarray, values: np.ndarray, nulls: np.ndarray
+    ) -> tuple[np.ndarray | scipy.sparse.csr_matrix, np.ndarray]:
+        """Return Q and the one-step rewards (probability and expected value of converting)."""
+        size = len(self.states)
+        totals = np.clip(conversions + nulls, 0.0, None)
+        counts = scipy.sparse.csr_matrix(
+            (totals[self.transition_path], (self.sources, self.targets)), shape=(size, size)
+        )
+        row_totals = np.asarray(counts.sum(axis=1)).ravel()
+        row_totals += np.bincount(self.last_states, weights=totals, minlength=size)
+        converting = np.where(totals > 0, conversions, 0.0)
+        conversion = np.bincount(self.last_states, weights=converting, minlength=size)
+        value_reward = np.bincount(
+            self.last_states, weights=np.where(totals > 0, values, 0.0), minlength=size
+        )
+        scale = np.divide(1.0, row_totals, out=np.zeros(size), where=row_totals > 0)
+        transitions = scipy.sparse.diags(scale) @ counts
+        rewards = np.column_stack([conversion * scale, value_reward * scale])
+        if size <= DENSE_MAX_STATES:
+            return transitions.toarray(), rewards
+        return transitions.tocsr(), rewards
 
 
 def _expected_rewards(
-    transitions: scipy.sparse.csr_matrix, rewards: np.ndarray, keep: np.ndarray
+    transitions: np.ndarray | scipy.sparse.csr_matrix, rewards: np.ndarray, keep: np.ndarray
 ) -> np.ndarray:
     """Solve the absorbing chain restricted to `keep` and return the rewards from `start`."""
     kept = np.flatnonzero(keep)
+    if isinstance(transitions, np.ndarray):
+        system = np.identity(len(kept)) - transitions[np.ix_(kept, kept)]
+        return np.linalg.solve(system, rewards[kept])[0]
     q = transitions[kept][:, kept]
     system = scipy.sparse.identity(len(kept), format="csc") - q.tocsc()
     solution = scipy.sparse.linalg.spsolve(system, rewards[kept])
@@ -126,29 +196,12 @@ def markov_attribution(table: PathTable, order: int = 1) -> MarkovResult:
         Removal effects and credited conversions and values per channel. When no journey
         converts, or no removal lowers the conversion probability, every credit is 0.
     """
-    states, transitions, rewards = _transition_matrices(table, order)
-    channels = table.channels()
-    if rewards[:, 0].sum() == 0:
-        zeros = dict.fromkeys(channels, 0.0)
-        return MarkovResult(0.0, zeros, dict(zeros), dict(zeros), dict(zeros))
-
-    base = _expected_rewards(transitions, rewards, np.ones(len(states), dtype=bool))
-    effects: dict[str, float] = {}
-    value_effects: dict[str, float] = {}
-    for channel in channels:
-        keep = np.array([channel not in state for state in states])
-        keep[0] = True
-        without = _expected_rewards(transitions, rewards, keep)
-        effects[channel] = float(max(0.0, 1.0 - without[0] / base[0]))
-        value_effects[channel] = float(max(0.0, 1.0 - without[1] / base[1])) if base[1] > 0 else 0.0
-
+    chain = MarkovPaths.build(table.paths, order)
+    result = chain.attribution(table.channels(), table.conversions, table.values, table.nulls)
     logger.info(
-        "Markov order %d: %d states, conversion probability %.6f", order, len(states), base[0]
+        "Markov order %d: %d states, conversion probability %.6f",
+        order,
+        len(chain.states),
+        result.conversion_probability,
     )
-    return MarkovResult(
-        conversion_probability=float(base[0]),
-        removal_effects=effects,
-        value_removal_effects=value_effects,
-        credited_conversions=_credit(effects, float(table.conversions.sum())),
-        credited_values=_credit(value_effects, float(table.values.sum())),
-    )
+    return result

@@ -39,6 +39,38 @@ def _rake(
     return shares
 
 
+def split_pattern_shares(
+    presence: np.ndarray, weights: np.ndarray, credit: np.ndarray, rake: bool = True
+) -> np.ndarray:
+    """Return each channel set's split of one conversion over its channels.
+
+    Conversions with the same channel set get the same split, so callers pass each distinct
+    set once with the number of conversions that have it as its weight.
+
+    Args:
+        presence: One row per channel set, one 0/1 column per channel.
+        weights: Conversions per row.
+        credit: Conversions the model credits each channel in total.
+        rake: Whether to match the channel totals by iterative proportional fitting.
+
+    Returns:
+        Shares with the shape of `presence`; each row sums to 1.
+    """
+    credit = np.clip(credit, 0.0, None)
+    seed = presence * credit
+    unreachable = seed.sum(axis=1) == 0
+    shares = presence / presence.sum(axis=1, keepdims=True)
+    movable = ~unreachable
+    # NOTE: when the global credit cannot be reached (a channel credited less than the
+    # conversions that touched only it), the channel totals of the split differ from it.
+    if movable.any():
+        targets = credit - weights[unreachable] @ shares[unreachable]
+        targets = np.clip(targets, 0.0, None)
+        iterations = RAKE_ITERATIONS if rake else 0
+        shares[movable] = _rake(seed[movable], weights[movable], targets, iterations)
+    return shares
+
+
 def split_channel_credit(
     touches: pd.DataFrame,
     entity_column: str,
@@ -58,27 +90,17 @@ def split_channel_credit(
     Returns:
         Shares aligned with `touches`; they sum to 1 within each entity.
     """
-    counts = pd.crosstab(touches[entity_column], touches["channel"])
-    presence = (counts.to_numpy() > 0).astype(float)
-    credit = np.array(
-        [max(0.0, channel_credit.get(channel, 0.0)) for channel in counts.columns], dtype=float
-    )
-    weights = entity_weights.reindex(counts.index).to_numpy(dtype=float)
+    entity_codes, entities = pd.factorize(touches[entity_column], sort=True)
+    channel_codes, channels = pd.factorize(touches["channel"], sort=True)
+    counts = np.zeros((len(entities), len(channels)))
+    np.add.at(counts, (entity_codes, channel_codes), 1.0)
+    credit = np.array([channel_credit.get(channel, 0.0) for channel in channels], dtype=float)
+    weights = entity_weights.reindex(entities).to_numpy(dtype=float)
 
-    seed = presence * credit
-    unreachable = seed.sum(axis=1) == 0
-    shares = presence / presence.sum(axis=1, keepdims=True)
-    movable = ~unreachable
-    # NOTE: when the global credit cannot be reached (a channel credited less than the
-    # conversions that touched only it), the channel totals of the split differ from it.
-    if movable.any():
-        targets = credit - weights[unreachable] @ shares[unreachable]
-        targets = np.clip(targets, 0.0, None)
-        iterations = RAKE_ITERATIONS if rake else 0
-        shares[movable] = _rake(seed[movable], weights[movable], targets, iterations)
-
-    share_frame = pd.DataFrame(shares, index=counts.index, columns=counts.columns)
-    per_touch = share_frame / counts.where(counts > 0)
-    stacked = per_touch.stack()
-    keys = pd.MultiIndex.from_arrays([touches[entity_column], touches["channel"]])
-    return stacked.reindex(keys).to_numpy(dtype=float)
+    patterns, pattern_of_entity = np.unique(counts > 0, axis=0, return_inverse=True)
+    pattern_weights = np.bincount(pattern_of_entity, weights=weights, minlength=len(patterns))
+    shares = split_pattern_shares(patterns.astype(float), pattern_weights, credit, rake)
+    entity_shares = shares[pattern_of_entity]
+    return (
+        entity_shares[entity_codes, channel_codes] / counts[entity_codes, channel_codes]
+    ).astype(float)

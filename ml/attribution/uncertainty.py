@@ -1,18 +1,43 @@
 """Bootstrap confidence intervals of channel credit.
 
 Journeys are the unit of resampling: each resample draws as many journeys as there are, with
-replacement, keeping every touch and conversion of a drawn journey, and reruns `attribute`. A
+replacement, keeping every touch and conversion of a drawn journey. A resample is a vector of
+draw counts per journey from a seeded multinomial, so nothing is copied:
+- A heuristic model credits each conversion from its own touches only, so a resample's
+  channel credit is the count-weighted sum of each journey's full-data credit. The same holds
+  for the `(none)` credit of conversions without an eligible touch.
+- Markov, Shapley and the counterfactual model credit channels from all journeys together.
+  They are refitted on the resampled path table (each distinct path's conversions, value and
+  non-conversions weighted by the counts), and the credit is split over each distinct channel
+  set of the converting paths as `attribute` splits it.
+This gives the same resample distribution as rerunning `attribute` on the drawn journeys. A
 channel missing from a resample counts as 0 credit there. The intervals are percentile
 intervals of the channel's revenue credit over the resamples.
 """
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
-from ml.attribution.attribute import attribute, summarize_channels
-from ml.attribution.config import AttributionConfig
+from ml.attribution.attribute import (
+    attribute,
+    channel_credit,
+    converting_paths,
+    summarize_channels,
+)
+from ml.attribution.config import CHANNEL_MODELS, MARKOV, NO_CHANNEL, AttributionConfig
+from ml.attribution.journeys import (
+    eligible_touches,
+    non_converting_journeys,
+    prepare_conversions,
+    prepare_touches,
+)
+from ml.attribution.markov import MarkovPaths
+from ml.attribution.paths import PathTable
+from ml.attribution.split import split_pattern_shares
 
 logger = logging.getLogger(__name__)
 
@@ -20,24 +45,195 @@ INTERVAL_COLUMNS = ["model", "conversion_type", "channel", "revenue_credit", "lo
 KEYS = ["model", "conversion_type", "channel"]
 
 
-def _resample(
-    touches: pd.DataFrame, conversions: pd.DataFrame, journeys: np.ndarray, draw: np.ndarray
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the touches and conversions of the drawn journeys, copies renamed `id#k`."""
-    picked = pd.DataFrame({"journey_id": journeys[draw]})
-    picked["copy"] = picked.groupby("journey_id").cumcount().astype(str)
-    new_touches = touches.merge(picked, on="journey_id")
-    new_conversions = conversions.merge(picked, on="journey_id")
-    for frame in (new_touches, new_conversions):
-        frame["journey_id"] = frame["journey_id"] + "#" + frame["copy"]
-    new_conversions["conversion_id"] = (
-        new_conversions["conversion_id"] + "#" + new_conversions["copy"]
+@dataclass(frozen=True)
+class _TypePaths:
+    """Paths of one conversion type, indexed for reweighting by journey draw counts."""
+
+    paths: list[tuple[str, ...]]
+    channels: list[str]
+    conversion_journey: np.ndarray
+    conversion_path: np.ndarray
+    conversion_pattern: np.ndarray
+    revenue: np.ndarray
+    null_journey: np.ndarray
+    null_path: np.ndarray
+    patterns: np.ndarray
+
+    def weighted_counts(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return conversions, value and non-conversions per path under journey draw counts."""
+        drawn = counts[self.conversion_journey]
+        size = len(self.paths)
+        conversions = np.bincount(self.conversion_path, weights=drawn, minlength=size)
+        values = np.bincount(self.conversion_path, weights=drawn * self.revenue, minlength=size)
+        nulls = np.bincount(self.null_path, weights=counts[self.null_journey], minlength=size)
+        return conversions, values, nulls.astype(float)
+
+    def table(self, counts: np.ndarray) -> PathTable:
+        """Return the path table of a resample, leaving out paths that were not drawn."""
+        conversions, values, nulls = self.weighted_counts(counts)
+        kept = np.flatnonzero(conversions + nulls > 0)
+        return PathTable(
+            paths=tuple(self.paths[i] for i in kept),
+            conversions=conversions[kept],
+            values=values[kept],
+            nulls=nulls[kept],
+        )
+
+    def revenue_by_channel(
+        self, counts: np.ndarray, credit: dict[str, float], rake: bool
+    ) -> np.ndarray:
+        """Split the credit over the drawn conversions and sum their revenue per channel."""
+        drawn = counts[self.conversion_journey]
+        size = len(self.patterns)
+        weights = np.bincount(self.conversion_pattern, weights=drawn, minlength=size)
+        revenue = np.bincount(self.conversion_pattern, weights=drawn * self.revenue, minlength=size)
+        kept = weights > 0
+        totals = np.array([credit.get(channel, 0.0) for channel in self.channels])
+        shares = split_pattern_shares(self.patterns[kept], weights[kept], totals, rake)
+        return revenue[kept] @ shares
+
+
+def _type_paths(converting: pd.DataFrame, nulls: pd.Series, journey_index: pd.Index) -> _TypePaths:
+    paths, path_codes = _codes(list(converting["path"]) + list(nulls))
+    channels = sorted({channel for path in paths for channel in path})
+    column = {channel: i for i, channel in enumerate(channels)}
+    channel_sets, pattern_codes = _codes([tuple(sorted(set(path))) for path in converting["path"]])
+    patterns = np.zeros((len(channel_sets), len(channels)))
+    for row, channel_set in enumerate(channel_sets):
+        patterns[row, [column[channel] for channel in channel_set]] = 1.0
+    n_converting = len(converting)
+    return _TypePaths(
+        paths=paths,
+        channels=channels,
+        conversion_journey=journey_index.get_indexer(converting["journey_id"]),
+        conversion_path=path_codes[:n_converting],
+        conversion_pattern=pattern_codes,
+        revenue=converting["revenue"].to_numpy(dtype=float),
+        null_journey=journey_index.get_indexer(nulls.index),
+        null_path=path_codes[n_converting:],
+        patterns=patterns,
     )
-    return new_touches.drop(columns="copy"), new_conversions.drop(columns="copy")
+
+
+def _codes(items: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """Return the distinct items and each item's position among them."""
+    position: dict[tuple[str, ...], int] = {}
+    codes = np.array([position.setdefault(item, len(position)) for item in items], dtype=int)
+    return list(position), codes
+
+
+def _fixed_credit_samples(
+    credits: pd.DataFrame, journey_index: pd.Index, channel_models: list[str], draws: np.ndarray
+) -> pd.DataFrame:
+    """Resample credit that depends on each journey alone: heuristics and `(none)` rows."""
+    fixed = credits[~credits["model"].isin(channel_models) | (credits["channel"] == NO_CHANNEL)]
+    per_journey = fixed.groupby([*KEYS, "journey_id"], as_index=False)["revenue_credit"].sum()
+    if per_journey.empty:
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=KEYS))
+    key_codes, keys = pd.MultiIndex.from_frame(per_journey[KEYS]).factorize()
+    matrix = scipy.sparse.csr_matrix(
+        (
+            per_journey["revenue_credit"].to_numpy(dtype=float),
+            (journey_index.get_indexer(per_journey["journey_id"]), key_codes),
+        ),
+        shape=(len(journey_index), len(keys)),
+    )
+    samples = np.asarray(matrix.T @ draws.T)
+    return pd.DataFrame(samples, index=pd.MultiIndex.from_tuples(list(keys), names=KEYS))
+
+
+def _channel_model_samples(
+    paths: _TypePaths,
+    conversion_type: str,
+    channel_models: list[str],
+    draws: np.ndarray,
+    config: AttributionConfig,
+) -> pd.DataFrame:
+    """Refit the channel-level models on every resample of one conversion type."""
+    samples = np.zeros((len(channel_models), len(paths.channels), len(draws)))
+    # The Markov states of every path are indexed once; a resample only reweights them.
+    chain = MarkovPaths.build(tuple(paths.paths), config.markov_order)
+    for sample, counts in enumerate(draws):
+        table = paths.table(counts)
+        if not table.conversions.sum():
+            continue
+        for row, model in enumerate(channel_models):
+            if model == MARKOV:
+                result = chain.attribution(table.channels(), *paths.weighted_counts(counts))
+                credit = result.credited_conversions
+            else:
+                credit = channel_credit(table, model, config)
+            samples[row, :, sample] = paths.revenue_by_channel(
+                counts, credit, config.rake_channel_totals
+            )
+    keys = pd.MultiIndex.from_product(
+        [channel_models, [conversion_type], paths.channels], names=KEYS
+    )
+    return pd.DataFrame(samples.reshape(-1, len(draws)), index=keys)
+
+
+def resampled_channel_credit(
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
+    config: AttributionConfig,
+    draws: np.ndarray,
+    credits: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return each channel's revenue credit in every resample given by journey draw counts.
+
+    Args:
+        touches: Touch table as for `attribute`.
+        conversions: Conversion table as for `attribute`.
+        config: Models and settings.
+        draws: One row per resample and one column per journey of `journey_ids`: how many
+            times the resample draws that journey.
+        credits: Output of `attribute` for the same inputs and config, if already computed.
+
+    Returns:
+        One row per model, conversion type and channel (index `KEYS`) and one column per
+        resample. The credit equals `summarize_channels(attribute(...))` run on the drawn
+        journeys, each copy of a journey counted as a journey of its own.
+    """
+    if credits is None:
+        credits = attribute(touches, conversions, config)
+    prepared_touches = prepare_touches(touches, config)
+    prepared_conversions = prepare_conversions(conversions)
+    journey_index = _journey_index(prepared_touches, prepared_conversions)
+    channel_models = [model for model in config.models if model in CHANNEL_MODELS]
+    frames = [_fixed_credit_samples(credits, journey_index, channel_models, draws)]
+    if channel_models:
+        eligible = eligible_touches(prepared_touches, prepared_conversions, config)
+        for conversion_type in sorted(prepared_conversions["conversion_type"].unique()):
+            of_type = eligible[eligible["conversion_type"] == conversion_type]
+            if of_type.empty:
+                continue
+            nulls = non_converting_journeys(
+                prepared_touches, prepared_conversions, conversion_type, config
+            )
+            paths = _type_paths(converting_paths(of_type), nulls, journey_index)
+            frames.append(
+                _channel_model_samples(paths, conversion_type, channel_models, draws, config)
+            )
+    return pd.concat(frames).groupby(level=KEYS).sum()
+
+
+def journey_ids(touches: pd.DataFrame, conversions: pd.DataFrame) -> pd.Index:
+    """Return the sorted journey ids of touches and conversions, the columns of draws."""
+    return _journey_index(
+        touches.assign(journey_id=touches["journey_id"].astype(str)),
+        conversions.assign(journey_id=conversions["journey_id"].astype(str)),
+    )
+
+
+def _journey_index(touches: pd.DataFrame, conversions: pd.DataFrame) -> pd.Index:
+    return pd.Index(sorted(set(touches["journey_id"]) | set(conversions["journey_id"])))
 
 
 def bootstrap_channel_intervals(
-    touches: pd.DataFrame, conversions: pd.DataFrame, config: AttributionConfig
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
+    config: AttributionConfig,
+    credits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Estimate percentile intervals of each channel's revenue credit by resampling journeys.
 
@@ -46,40 +242,32 @@ def bootstrap_channel_intervals(
         conversions: Conversion table as for `attribute`.
         config: Models and settings; `bootstrap_samples`, `confidence` and `seed` drive the
             resampling.
+        credits: Output of `attribute` for the same inputs and config, when the caller has
+            it already; computed otherwise.
 
     Returns:
         One row per model, conversion type and channel with the full-data `revenue_credit`
         and the interval `lower`, `upper`.
     """
-    point = summarize_channels(attribute(touches, conversions, config))
-    touches = touches.assign(journey_id=touches["journey_id"].astype(str))
-    conversions = conversions.assign(journey_id=conversions["journey_id"].astype(str))
-    conversions = conversions.assign(conversion_id=conversions["conversion_id"].astype(str))
-    journeys = np.array(
-        sorted(set(touches["journey_id"]) | set(conversions["journey_id"])), dtype=object
-    )
+    if credits is None:
+        credits = attribute(touches, conversions, config)
+    n = len(journey_ids(touches, conversions))
     rng = np.random.default_rng(config.seed)
+    draws = rng.multinomial(n, np.full(n, 1.0 / n), size=config.bootstrap_samples)
+    samples = resampled_channel_credit(touches, conversions, config, draws.astype(float), credits)
+    logger.info("Bootstrap: %d resamples of %d journeys", config.bootstrap_samples, n)
+    return _intervals(summarize_channels(credits), samples, config.confidence)
 
-    # NOTE: every resample reruns all configured models, so the cost is bootstrap_samples
-    # times one `attribute` call (about 28 s for 150,000 journeys and all models).
-    samples = []
-    for sample in range(config.bootstrap_samples):
-        draw = rng.integers(0, len(journeys), size=len(journeys))
-        sample_touches, sample_conversions = _resample(touches, conversions, journeys, draw)
-        summary = summarize_channels(attribute(sample_touches, sample_conversions, config))
-        samples.append(summary.set_index(KEYS)["revenue_credit"].rename(sample))
-    logger.info("Bootstrap: %d resamples of %d journeys", config.bootstrap_samples, len(journeys))
 
-    keys = point.set_index(KEYS).index
-    for sample in samples:
-        keys = keys.union(sample.index)
-    table = pd.concat([sample.reindex(keys) for sample in samples], axis=1).fillna(0.0)
-    alpha = 1.0 - config.confidence
+def _intervals(point: pd.DataFrame, table: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    keys = point.set_index(KEYS).index.union(table.index)
+    table = table.reindex(keys).fillna(0.0).to_numpy()
+    alpha = 1.0 - confidence
     intervals = pd.DataFrame(
         {
             "revenue_credit": point.set_index(KEYS)["revenue_credit"].reindex(keys).fillna(0.0),
-            "lower": table.quantile(alpha / 2, axis=1),
-            "upper": table.quantile(1 - alpha / 2, axis=1),
+            "lower": np.quantile(table, alpha / 2, axis=1),
+            "upper": np.quantile(table, 1 - alpha / 2, axis=1),
         },
         index=keys,
     )

@@ -58,7 +58,7 @@ def attribution_credits(
     context.log.info(f"attributing {len(conversions)} conversions over {len(touches)} touches")
 
     credits = attribute(touches, conversions, settings)
-    intervals = bootstrap_channel_intervals(touches, conversions, settings)
+    intervals = bootstrap_channel_intervals(touches, conversions, settings, credits)
 
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "credits", credits)

@@ -1,8 +1,14 @@
+import numpy as np
 import pandas as pd
 import pytest
 
-from ml.attribution import AttributionConfig
-from ml.attribution.uncertainty import bootstrap_channel_intervals
+from ml.attribution import AttributionConfig, attribute, summarize_channels
+from ml.attribution.synthetic import generate_confounded_journeys
+from ml.attribution.uncertainty import (
+    bootstrap_channel_intervals,
+    journey_ids,
+    resampled_channel_credit,
+)
 
 
 def test_bootstrap_intervals_cover_point_and_repeat(touches_factory, conversions_factory):
@@ -22,3 +28,51 @@ def test_bootstrap_intervals_cover_point_and_repeat(touches_factory, conversions
     linear_b = first[(first["model"] == "linear") & (first["channel"] == "b")].iloc[0]
     assert linear_b["revenue_credit"] == pytest.approx(300.0)
     assert linear_b["lower"] <= linear_b["revenue_credit"] <= linear_b["upper"]
+
+
+def synthetic_inputs(n_journeys: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = generate_confounded_journeys(n_journeys, seed=seed)
+    return data.touches, data.conversions
+
+
+def test_resampled_credit_equals_rerun_on_drawn_journeys():
+    touches, conversions = synthetic_inputs(300, seed=4)
+    config = AttributionConfig(shapley_samples=200)
+    journeys = journey_ids(touches, conversions)
+    draws = np.random.default_rng(2).multinomial(
+        len(journeys), np.full(len(journeys), 1 / len(journeys)), size=1
+    )
+    fast = resampled_channel_credit(touches, conversions, config, draws.astype(float))[0]
+
+    drawn = pd.DataFrame({"journey_id": np.repeat(journeys.to_numpy(), draws[0])})
+    drawn["copy"] = drawn.groupby("journey_id").cumcount().astype(str)
+    copied_touches = touches.merge(drawn, on="journey_id")
+    copied_conversions = conversions.merge(drawn, on="journey_id")
+    copied_touches["journey_id"] += "#" + copied_touches.pop("copy")
+    copied_conversions["journey_id"] += "#" + copied_conversions["copy"]
+    copied_conversions["conversion_id"] += "#" + copied_conversions.pop("copy")
+    rerun = summarize_channels(attribute(copied_touches, copied_conversions, config))
+    rerun = rerun.set_index(["model", "conversion_type", "channel"])["revenue_credit"]
+
+    assert set(rerun.index) <= set(fast.index)
+    assert fast.reindex(rerun.index).to_numpy() == pytest.approx(rerun.to_numpy(), rel=1e-9)
+    assert (fast.drop(rerun.index).abs() < 1e-9).all()
+
+
+def test_bootstrap_intervals_contain_point_and_shrink():
+    config = AttributionConfig(
+        models=("linear", "markov", "counterfactual"), bootstrap_samples=60, seed=3
+    )
+    widths = {}
+    for n_journeys in (400, 3200):
+        touches, conversions = synthetic_inputs(n_journeys, seed=8)
+        intervals = bootstrap_channel_intervals(touches, conversions, config)
+        intervals = intervals[intervals["revenue_credit"] > 0]
+        inside = (intervals["lower"] <= intervals["revenue_credit"]) & (
+            intervals["revenue_credit"] <= intervals["upper"]
+        )
+        assert inside.all(), intervals[~inside]
+        relative = (intervals["upper"] - intervals["lower"]) / intervals["revenue_credit"]
+        widths[n_journeys] = relative.groupby(intervals["model"]).median()
+    for model in config.models:
+        assert widths[3200][model] < 0.6 * widths[400][model], model
