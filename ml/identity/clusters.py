@@ -20,9 +20,9 @@ NAME_EDITS = 2
 
 
 class ConstrainedUnionFind:
-    """Union-find over record ids that refuses unions joining a cannot-link pair.
+    """Union-find over record ids that rejects unions joining a cannot-link pair.
 
-    With `last_names`, a union asked to check names is also refused when both groups
+    With `last_names`, a union asked to check names is also rejected when both groups
     carry last names and none of one group's is within two edits of the other's.
     """
 
@@ -97,7 +97,7 @@ def cluster_records(
         threshold: Minimum probability of a model edge; rule and override edges always count.
         last_names: Record id to normalized last name. When given, a model edge from a
             record without a last name may not join two groups whose last names all
-            differ by more than two edits, which stops a nameless record (a GitHub
+            differ by more than two edits. This stops a nameless record (a GitHub
             handle) from chaining two people's groups together.
 
     Returns:
@@ -115,22 +115,22 @@ def cluster_records(
         ascending=[True, False, True, True],
     )
 
-    refused = 0
+    rejected = 0
     for left, right, kind in zip(
         usable["record_id_l"], usable["record_id_r"], usable["matched_by"], strict=True
     ):
-        # A model link between two named records already weighed their names; only a
-        # link through a record without a last name can chain clashing names together.
+        # The model already weighed the names of two named records. Only a link through a
+        # record without a last name can chain clashing names together.
         through_nameless = last_names is not None and (
             left not in last_names or right not in last_names
         )
         if not forest.union(left, right, check_names=kind == "model" and through_nameless):
-            refused += 1
-    if refused:
+            rejected += 1
+    if rejected:
         logger.info(
-            "clustering at %.3f: %s link(s) refused by cannot-link or last names",
+            "clustering at %.3f: %s link(s) rejected by a cannot-link pair or clashing last names",
             threshold,
-            refused,
+            rejected,
         )
 
     roots = {record_id: forest.find(record_id) for record_id in record_ids}

@@ -64,8 +64,8 @@ def bcubed_scores(predicted: pd.DataFrame, truth: pd.DataFrame) -> dict[str, flo
     """Score clusters per record with B-cubed (Bagga and Baldwin, 1998).
 
     For a record r, precision is the share of r's predicted cluster that shares r's true
-    cluster, and recall the share of r's true cluster that shares r's predicted
-    cluster; both are averaged over records.
+    cluster, and recall the share of r's true cluster that shares r's predicted cluster.
+    Both are averaged over records.
 
     Returns:
         precision, recall and f1.

@@ -2,7 +2,7 @@
 
 Offline records carry partial identifiers: a printed badge name and company, a first name
 in a call note, sometimes an email. Each is linked to an existing person only when the
-evidence points to exactly one person; otherwise it stays unlinked and is counted, so a
+evidence points to exactly one person. Otherwise it stays unlinked and is counted, so a
 namesake never receives someone else's booth visit.
 """
 
@@ -19,8 +19,8 @@ from ml.identity.prepare import prepare_records
 
 logger = logging.getLogger(__name__)
 
-# Probability written for each kind of evidence. An email is proof; a full name at the
-# person's company is near-proof; a first name at the company is weaker.
+# Probability written for each kind of evidence: an email is proof, a full name at the
+# person's company nearly so, and a first name at the company is weaker.
 EVIDENCE_PROBABILITY = {
     "offline:email": 1.0,
     "offline:full_name_company": 0.95,

@@ -39,7 +39,7 @@ EXTRA_COLUMNS = (
     "occupation",
 )
 
-# Domains of mailbox providers where the domain says nothing about an employer.
+# Domains of mailbox providers, which do not identify an employer.
 FREE_MAIL_DOMAINS = frozenset(
     {
         "gmail.com",
@@ -302,7 +302,8 @@ def _add_user_name_forms(prepared: pd.DataFrame) -> None:
     """Add name-derived user names, handle stems and whether a user name is name-derived.
 
     A user name built from the person's name (`jane.doe`, `jdoe`) repeats the name
-    evidence, so the model weighs an exact match on it less than on a distinctive one.
+    evidence, so the model treats an exact match on it as no evidence when both records
+    carry names.
     """
     forms = pd.DataFrame(
         [

@@ -90,7 +90,7 @@ def apply_erasure(
 
     Returns:
         The reduced result, and one audit row per request (request_id, requested_at,
-        status, erased_at, people_erased, records_erased) that holds no personal data.
+        status, erased_at, people_erased, records_erased) that contains no personal data.
 
     Raises:
         InputFileError: The requests lack a required column.
@@ -148,8 +148,8 @@ def apply_consent(
     Args:
         result: Output of `resolve_people`.
         records: The records that were resolved (record_id, source, email).
-        consent: One row per person and source: email, source, may_join (bool). A
-            person's records from a source with may_join false become separate people.
+        consent: One row per person and source: email, source, may_join (bool). The
+            records of a source with may_join false become separate people.
         salt: The `IdentityConfig.id_salt` of the run, for the detached records' ids.
 
     Returns:
@@ -160,18 +160,18 @@ def apply_consent(
         InputFileError: The consent frame lacks a required column.
     """
     _require(consent, ["email", "source", "may_join"], "consent")
-    refused = consent[~consent["may_join"].astype(bool)]
-    emails = refused["email"].map(normalize_email)
+    withheld = consent[~consent["may_join"].astype(bool)]
+    emails = withheld["email"].map(normalize_email)
     people_by_email = _persons_with_email(records, result.clusters, set(emails.dropna()))
-    refused_pairs = {
+    withheld_pairs = {
         (person, source)
-        for email, source in zip(emails, refused["source"], strict=True)
+        for email, source in zip(emails, withheld["source"], strict=True)
         for person in people_by_email.get(email, set())
     }
     source_of = dict(zip(records["record_id"].astype(str), records["source"], strict=True))
     clusters = result.clusters.copy()
     detach = [
-        (person, source_of.get(record_id)) in refused_pairs
+        (person, source_of.get(record_id)) in withheld_pairs
         for record_id, person in zip(clusters["record_id"], clusters["person_id"], strict=True)
     ]
     detached = set(clusters.loc[detach, "record_id"])

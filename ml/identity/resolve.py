@@ -41,9 +41,9 @@ def resolve_people(
 ) -> IdentityResult:
     """Cluster person records into people with stable pseudonymous ids.
 
-    Deterministic rules from `config.rules_path` link first; the Splink model scores the
-    remaining candidate pairs; reviewer overrides win over both (must-link joins,
-    cannot-link keeps apart even through other records).
+    Deterministic rules from `config.rules_path` link first, and the Splink model scores
+    the remaining candidate pairs. Reviewer overrides win over both: must-link joins, and
+    cannot-link keeps apart even through other records.
 
     Args:
         records: One row per source identity (see `ml.identity.prepare`).

@@ -146,9 +146,9 @@ def load_rules(path: str | Path) -> list[MatchRule]:
 def apply_rules(prepared: pd.DataFrame, rules: list[MatchRule]) -> pd.DataFrame:
     """Link records that share every key of a rule.
 
-    Each group of records sharing a key is linked as a star from one anchor record (the
-    smallest record_id, or the smallest from the rule's sources), which connects the group
-    with n - 1 links instead of n(n - 1)/2 pairs.
+    Each group of records sharing a key is linked as a star from one anchor record: the
+    smallest record_id, or the smallest from the rule's sources. The star connects the
+    group with n - 1 links instead of n(n - 1)/2 pairs.
 
     Returns:
         Links with match_probability 1.0 and matched_by `rule:<name>`, each pair once,

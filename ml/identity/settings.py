@@ -114,10 +114,9 @@ def _alias_levels() -> list[ComparisonLevelCreator]:
     """Compare user names: email local parts and handles, also against each other.
 
     A GitHub handle often equals the local part of the person's email address, so a
-    handle-only record can still be compared with an email-only record. When both records
-    carry a name and the shared user name is built from it (`jdoe` for Jane Doe), the
-    match repeats what the name comparisons already count, so it is treated as no
-    evidence (the null level) instead of counting the name twice.
+    handle-only record can still be compared with an email-only record. A shared user name
+    built from a name that both records carry (`jdoe` for Jane Doe) repeats what the name
+    comparisons already count. It therefore falls in the null level (no evidence).
     """
     pairs = _USER_NAME_PAIRS
     comparable = " or ".join(f"({a}_l is not null and {b}_r is not null)" for a, b in pairs)
@@ -127,7 +126,7 @@ def _alias_levels() -> list[ComparisonLevelCreator]:
         f"or coalesce({_FROM_NAME[b]}_r, false)))"
         for a, b in pairs
     )
-    # name_flast_key is set when a record has first and last name; testing it instead of
+    # name_flast_key is set when a record has first and last name. Testing it instead of
     # the name columns keeps this comparison active in the EM pass blocked on names.
     both_named = "name_flast_key_l is not null and name_flast_key_r is not null"
     close = " or ".join(f"levenshtein({a}_l, {b}_r) <= 2" for a, b in pairs[:2])
@@ -277,12 +276,12 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
 
 
 def present_columns(prepared: pd.DataFrame) -> set[str]:
-    """Return the columns that hold at least one value."""
+    """Return the columns that contain at least one value."""
     return {column for column in prepared.columns if prepared[column].notna().any()}
 
 
 def build_comparisons(present: set[str]) -> list[ComparisonCreator | dict[str, Any]]:
-    """Build the comparisons whose columns hold values, with their prior m and u."""
+    """Build the comparisons whose columns contain values, with their prior m and u."""
     comparisons: list[ComparisonCreator | dict[str, Any]] = []
     for spec in COMPARISONS:
         if not present.intersection(spec.columns):
@@ -297,8 +296,8 @@ def build_comparisons(present: set[str]) -> list[ComparisonCreator | dict[str, A
     return comparisons
 
 
-# NOTE: blocking needs an exact shared key; on the historical figures set 28 % of true
-# pairs share none of these and are found only through other records, which caps recall.
+# NOTE: blocking needs an exact shared key. On the historical figures set 28 % of true pairs
+# share none of these keys and are found only through other records, which caps recall.
 PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("email_local_key",),
     ("handle_key",),

@@ -3,7 +3,7 @@ import pytest
 
 from ml.identity import IdentityConfig
 
-# Jane Doe appears in five sources (one CRM contact, a Stripe customer with a plus-tagged
+# Jane Doe appears in four sources (one CRM contact, a Stripe customer with a plus-tagged
 # copy of her work email, a forum account on Gmail, and a GitHub handle equal to her email
 # local part). Bob Smith and Carol Jones each have two records whose evidence is weak.
 COMMUNITY_RECORDS = [

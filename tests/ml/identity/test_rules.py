@@ -88,7 +88,7 @@ def test_load_rules_rejects_rule_without_reason(tmp_path: Path) -> None:
         load_rules(path)
 
 
-def test_rule_same_email_conflicting_last_names_left_to_model() -> None:
+def test_rule_same_email_skips_last_name_clash() -> None:
     # A mailbox passed on to a colleague: same address, clearly different last names.
     rows = [
         {"record_id": "events:r1", "source": "events", "email": "giulia@acme.com",
