@@ -10,8 +10,8 @@ DEFAULT_END = dt.date(2026, 6, 30)
 # output depends only on (members, seed, start, end) and memory stays flat as members grow.
 CHUNK_MEMBERS = 20_000
 
-# Every touch channel, in the order used for arrays. Names follow the canonical channel
-# rules in docs/simulator.md and the project overview.
+# Every touch channel, in the order used for arrays. These are the canonical channels shared
+# with the dbt channel taxonomy and attribution (dbt maps source records to them by rule).
 CHANNELS: tuple[str, ...] = (
     "community_chat",
     "community_forum",
