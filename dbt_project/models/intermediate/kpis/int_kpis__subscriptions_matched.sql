@@ -1,7 +1,7 @@
 -- Stripe subscriptions with their account, billing totals and the won deal they bill.
--- NOTE: staging does not parse the subscription's `hubspot_deal_id` metadata, so a subscription
--- is matched to the won deal of its account that closed on its start day; a deal closed on
--- another day than its subscription started stays without billing (no refunds netted).
+-- NOTE: staging does not parse the subscription's `hubspot_deal_id` metadata. A subscription is
+-- therefore matched to the won deal of its account that closed on its start day, and a deal
+-- billed from another day gets no refunds netted.
 with
 
 subscriptions as (

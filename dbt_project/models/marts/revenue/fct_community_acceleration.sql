@@ -1,6 +1,6 @@
 -- Compares days to close of closed-won deals with and without a qualified community touch
--- before the close day, within strata of deal type and size band, and estimates a 95 % interval
--- for the difference of medians by a seeded, stratified percentile bootstrap.
+-- before the close day, within strata of deal type and size band. A seeded, stratified
+-- percentile bootstrap gives a 95 % interval for the difference of medians.
 {%- set replicates = var('acceleration_bootstrap_replicates') %}
 {%- set seed = var('acceleration_bootstrap_seed') %}
 with
