@@ -91,7 +91,7 @@ def resolve_people(
         ]
     )
     review_queue = build_review_queue(
-        scored.pairs, rule_links, decided, prepared, config.review_band
+        scored.pairs, rule_links, decided, prepared, config.review_band, person_of
     )
     metrics = _metrics(clusters, accepted, review_queue, scored.model, started)
     metrics["cannot_link_pairs"] = len(cannot_link)

@@ -14,15 +14,27 @@ def build_review_queue(
     decided: pd.DataFrame,
     prepared: pd.DataFrame,
     band: tuple[float, float],
+    person_of: dict[str, str],
 ) -> pd.DataFrame:
     """Select model pairs with lower <= probability < upper that nothing else has decided.
 
     Pairs already linked by a rule, and `decided` pairs (overrides and cannot-link rules),
     are left out, because a review cannot change their outcome.
 
+    Args:
+        scored: Model pairs with record_id_l, record_id_r and match_probability.
+        rule_links: Pairs linked by deterministic rules.
+        decided: Pairs covered by overrides or cannot-link rules.
+        prepared: Prepared records, for the fields shown to the reviewer.
+        band: Lower and upper match probability of the queue.
+        person_of: Record id to person id of this run.
+
     Returns:
-        record_id_l, record_id_r, match_probability and the review fields of both
-        records (suffixes `_l` and `_r`), most uncertain pairs (closest to 0.5) first.
+        record_id_l, record_id_r, match_probability, same_person (whether other links
+        already put both records into one person) and the review fields of both records
+        (suffixes `_l` and `_r`). Pairs of different people come first, because a
+        must_link there changes the result; within each part the most uncertain pairs
+        (closest to 0.5) come first.
     """
     lower, upper = band
     queue = scored[(scored["match_probability"] >= lower) & (scored["match_probability"] < upper)]
@@ -39,5 +51,11 @@ def build_review_queue(
             on=f"record_id_{side}",
             how="left",
         )
-    order = (queue["match_probability"] - 0.5).abs().sort_values(kind="stable").index
-    return queue.loc[order].reset_index(drop=True)
+    queue.insert(
+        3,
+        "same_person",
+        queue["record_id_l"].map(person_of) == queue["record_id_r"].map(person_of),
+    )
+    queue["_uncertainty"] = (queue["match_probability"] - 0.5).abs()
+    queue = queue.sort_values(["same_person", "_uncertainty"], kind="stable")
+    return queue.drop(columns="_uncertainty").reset_index(drop=True)

@@ -92,6 +92,9 @@ def test_review_band_holds_uncertain_pairs(community_records) -> None:
     }
     assert queue["match_probability"].between(0.05, 0.9, inclusive="left").all()
     assert {"email_l", "email_r", "full_name_l", "full_name_r"} <= set(queue.columns)
+    # Jane's discourse record joins her through github:janedoe, so only the two weak
+    # pairs still separate different people, and they come first.
+    assert queue["same_person"].tolist() == [False, False, True, True]
 
 
 def test_review_band_skips_decided_pairs(community_records) -> None:
