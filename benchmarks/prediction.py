@@ -128,7 +128,14 @@ def uci_figures(path: Path) -> dict[str, float]:
     baseline_x = baseline_features(sessions)
     model_x = engineered_features(sessions)
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(model_x, labels))
-    config = ClassifierConfig(calibration="platt", inner_folds=3, ensemble_size=5, seed=SEED)
+    config = ClassifierConfig(
+        max_features=0.3,
+        min_samples_leaf=150,
+        calibration="platt",
+        inner_folds=3,
+        ensemble_size=5,
+        seed=SEED,
+    )
 
     baseline_predictions = np.empty(labels.size)
     model_predictions = np.empty(labels.size)
