@@ -51,7 +51,7 @@ def assign_accounts(
         clusters[["record_id", "person_id"]], on="record_id"
     )
     if frame.empty:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in ACCOUNT_COLUMNS})
+        return pd.DataFrame({column: pd.Series(dtype="string") for column in ACCOUNT_COLUMNS})
 
     votes = (
         frame.groupby(["person_id", "account_domain"])

@@ -138,7 +138,9 @@ def cluster_records(
         roots[left] == roots[right]
         for left, right in zip(usable["record_id_l"], usable["record_id_r"], strict=True)
     ]
-    accepted = usable[same].drop(columns="rank").reset_index(drop=True)
+    # A boolean Series, not a list: an empty list would select no columns instead of no rows.
+    keep = pd.Series(same, index=usable.index, dtype=bool)
+    accepted = usable[keep].drop(columns="rank").reset_index(drop=True)
     return roots, accepted
 
 

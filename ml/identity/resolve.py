@@ -11,7 +11,7 @@ import pandas as pd
 
 from ml.identity.clusters import cluster_records, strongest_link_per_record
 from ml.identity.config import IdentityConfig, IdentityResult
-from ml.identity.ids import assign_person_ids
+from ml.identity.ids import LINEAGE_COLUMNS, assign_person_ids
 from ml.identity.model import score_pairs
 from ml.identity.overrides import (
     check_override_records,
@@ -63,6 +63,10 @@ def resolve_people(
     """
     started = time.perf_counter()
     prepared = prepare_records(records)
+    if prepared.empty:
+        # A landing folder with no person-bearing source (the Olist funnel alone) is valid.
+        logger.info("identity resolution: no records to resolve")
+        return _empty_result()
     record_ids = prepared["record_id"].tolist()
     decisions = load_overrides(overrides)
     raise_on_unknown_records(check_override_records(decisions, set(record_ids)))
@@ -146,6 +150,29 @@ def _combine_edges(
         return rule_links[LINK_COLUMNS]
     edges = pd.concat(frames, ignore_index=True)[LINK_COLUMNS]
     return edges.drop_duplicates(["record_id_l", "record_id_r"], keep="first")
+
+
+def _empty_frame(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="string") for column in columns})
+
+
+def _empty_result() -> IdentityResult:
+    """Return a result with every frame present and empty, for an empty input."""
+    clusters = _empty_frame(["record_id", "person_id", "match_probability", "matched_by"])
+    clusters["match_probability"] = clusters["match_probability"].astype(float)
+    links = _empty_frame(LINK_COLUMNS)
+    links["match_probability"] = links["match_probability"].astype(float)
+    review_queue = links.assign(same_person=pd.Series(dtype=bool))
+    threshold_clusters = _empty_frame(["threshold", "record_id", "person_id"])
+    threshold_clusters["threshold"] = threshold_clusters["threshold"].astype(float)
+    return IdentityResult(
+        clusters=clusters,
+        links=links,
+        review_queue=review_queue,
+        lineage=_empty_frame(LINEAGE_COLUMNS),
+        threshold_clusters=threshold_clusters,
+        metrics={"records": 0, "people": 0, "seconds": 0.0},
+    )
 
 
 def _threshold_clusters(
