@@ -34,7 +34,8 @@ final as (
         companies.company_domain,
         coalesce(
             domain_accounts.account_id,
-            'acc_' || left(md5(coalesce(companies.company_domain, 'hubspot:' || companies.company_id)), 12)
+            'acc_'
+            || left(md5(coalesce(companies.company_domain, 'hubspot:' || companies.company_id)), 12)
         ) as account_id
     from companies
     left join domain_accounts

@@ -19,7 +19,8 @@ renamed as (
 
         ---------- amounts
         -- Sellers declared monthly revenue in Brazilian reais; most declared nothing (0).
-        coalesce(try_cast(declared_monthly_revenue as decimal(18, 2)), 0) as declared_monthly_revenue,
+        coalesce(try_cast(declared_monthly_revenue as decimal(18, 2)), 0)
+            as declared_monthly_revenue,
 
         ---------- timestamps
         cast(strptime(won_date, '%d-%m-%Y %H:%M') as timestamptz) as won_at
