@@ -1,5 +1,6 @@
 """Attribution: touches and conversions from the marts -> credit per model and channel."""
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -10,11 +11,27 @@ from dagster import (
 )
 
 from ml.attribution import AttributionConfig, attribute, bootstrap_channel_intervals
-from ml.io import read_table, replace_table
+from ml.attribution.comparison import assign_company_journeys, compare_experiments
+from ml.attribution.sensitivity import (
+    threshold_sensitivity,
+    touch_records_from_activities,
+    with_main_clustering,
+)
+from ml.identity.config import IdentityConfig
+from ml.io import read_table, replace_table, table_exists
 from orchestration.resources import WarehouseResource
 
 TOUCHES = AssetKey(["marts", "fct_touches"])
 CONVERSIONS = AssetKey(["marts", "fct_conversions"])
+CREDITS = AssetKey(["attribution", "credits"])
+ACTIVITIES = AssetKey(["intermediate", "int_identity__activities_resolved"])
+RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
+PERSON_CLUSTERS = AssetKey(["identity", "person_clusters"])
+THRESHOLD_CLUSTERS = AssetKey(["identity", "threshold_clusters"])
+ASSIGNMENTS = AssetKey(["raw", "experiment_assignments"])
+COMPANIES = AssetKey(["staging", "stg_hubspot__companies"])
+# The simulator's experiment facilitates threads in the community chat and forum.
+EXPERIMENT_CHANNELS = {"EXP001": ("community_chat", "community_forum")}
 
 
 class AttributionRunConfig(Config):
@@ -77,4 +94,75 @@ def attribution_credits(
     )
     yield MaterializeResult(
         asset_key=["attribution", "channel_intervals"], metadata={"rows": len(intervals)}
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["attribution", "threshold_sensitivity"],
+            group_name="attribution",
+            deps=[TOUCHES, CONVERSIONS, ACTIVITIES, RECORDS, PERSON_CLUSTERS, THRESHOLD_CLUSTERS],
+            description="Headline channel credit under each identity-resolution threshold.",
+        ),
+        AssetSpec(
+            ["attribution", "experiment_comparison"],
+            group_name="attribution",
+            deps=[CONVERSIONS, CREDITS, ASSIGNMENTS, COMPANIES],
+            description="Each experiment's measured lift beside every model's program credit.",
+        ),
+    ]
+)
+def attribution_sensitivity(
+    context: AssetExecutionContext, config: AttributionRunConfig, warehouse: WarehouseResource
+):
+    """Check how channel credit depends on identity resolution, and set it beside experiments.
+
+    Threshold sensitivity reruns the headline model with touches re-mapped under each identity
+    threshold's clustering. The experiment comparison puts each experiment's measured lift
+    next to the opportunities each model credits the program's channels. See
+    docs/attribution.md.
+    """
+    settings = AttributionConfig(lookback_days=config.lookback_days)
+    with warehouse.get_connection() as con:
+        touches = read_table(con, "marts", "fct_touches")
+        conversions = read_table(con, "marts", "fct_conversions")
+        activities = read_table(con, "intermediate", "int_identity__activities_resolved")
+        records = read_table(con, "intermediate", "int_identity__person_records_unioned")
+        person_clusters = read_table(con, "identity", "person_clusters")
+        threshold_clusters = read_table(con, "identity", "threshold_clusters")
+        credits = read_table(con, "attribution", "credits")
+        assignments = (
+            read_table(con, "raw", "experiment_assignments")
+            if table_exists(con, "raw", "experiment_assignments")
+            else pd.DataFrame()
+        )
+        companies = read_table(con, "staging", "stg_hubspot__companies")
+    conversions["revenue"] = conversions["revenue"].astype(float)
+
+    clusters = with_main_clustering(
+        threshold_clusters, person_clusters, IdentityConfig().match_threshold
+    )
+    sensitivity = threshold_sensitivity(
+        touch_records_from_activities(activities), clusters, records, conversions, settings, touches
+    )
+    units = assign_company_journeys(assignments, companies)
+    comparison = compare_experiments(units, conversions, credits, EXPERIMENT_CHANNELS)
+
+    with warehouse.get_connection() as con:
+        replace_table(con, "attribution", "threshold_sensitivity", sensitivity)
+        replace_table(con, "attribution", "experiment_comparison", comparison)
+
+    spread = sensitivity.groupby(["conversion_type", "channel"])["share"].agg(["min", "max"])
+    yield MaterializeResult(
+        asset_key=["attribution", "threshold_sensitivity"],
+        metadata={
+            "rows": len(sensitivity),
+            "thresholds": sorted(float(t) for t in sensitivity["threshold"].unique()),
+            "max_share_range": float((spread["max"] - spread["min"]).max()),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=["attribution", "experiment_comparison"],
+        metadata={"rows": len(comparison), "experiments": int(units["experiment_id"].nunique())},
     )
