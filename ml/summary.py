@@ -58,13 +58,13 @@ def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     frame = con.execute(
         """
-        select revenue_stage, forecast_method,
+        select currency, revenue_stage, forecast_method,
             round(sum(forecast_amount), 0) as forecast,
             round(sum(forecast_lower), 0) as lower,
             round(sum(forecast_upper), 0) as upper
         from marts.fct_revenue_forecast
-        group by revenue_stage, forecast_method
-        order by revenue_stage, forecast_method
+        group by currency, revenue_stage, forecast_method
+        order by currency, revenue_stage, forecast_method
         """
     ).df()
     lines = ["", "Next-quarter revenue forecast (fct_revenue_forecast, sum of 3 months):"]

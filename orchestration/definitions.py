@@ -8,6 +8,7 @@ from orchestration.assets.dbt import DBT_EXECUTABLE, dbt_models, dbt_project
 from orchestration.assets.forecasting import revenue_forecast
 from orchestration.assets.identity import identity_resolution
 from orchestration.assets.raw import raw_assets
+from orchestration.assets.windows import conversion_windows
 from orchestration.checks.expectations import expectation_checks
 from orchestration.checks.reconciliation import credits_sum_to_revenue
 from orchestration.jobs import demo_job, raw_load_job
@@ -16,7 +17,14 @@ from orchestration.schedules import daily_refresh_schedule
 from orchestration.sensors import landing_file_sensor
 
 defs = Definitions(
-    assets=[*raw_assets, dbt_models, identity_resolution, attribution_credits, revenue_forecast],
+    assets=[
+        *raw_assets,
+        dbt_models,
+        identity_resolution,
+        attribution_credits,
+        revenue_forecast,
+        conversion_windows,
+    ],
     asset_checks=[*expectation_checks, credits_sum_to_revenue],
     jobs=[demo_job, raw_load_job],
     schedules=[daily_refresh_schedule],

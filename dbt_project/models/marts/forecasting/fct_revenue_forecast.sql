@@ -10,6 +10,7 @@ final as (
 
     select
         cast(period_start as date) as period_start,
+        cast(currency as varchar) as currency,
         cast(revenue_stage as varchar) as revenue_stage,
         cast(forecast_method as varchar) as forecast_method,
         cast(forecast_amount as double) as forecast_amount,

@@ -10,6 +10,7 @@ renamed as (
 
     select
         cast(period_start as date) as period_start,
+        currency,
         stage as revenue_stage,
         method as forecast_method,
         cast(forecast as double) as forecast_amount,
