@@ -1,8 +1,9 @@
 """Benchmark conversion windows against the simulator's planted and realised windows.
 
 Run: `python -m benchmarks.windows` (simulates 2,000 members with seed 7 and runs the demo job
-into a temporary folder, which takes most of the run time), or `python -m benchmarks.windows --warehouse FILE
---truth DIR` to score a warehouse already built from a simulated landing folder.
+into a temporary folder, which takes most of the run time), or
+`python -m benchmarks.windows --warehouse FILE --truth DIR` to score a warehouse already built
+from a simulated landing folder.
 
 Two comparisons:
 1. Against `truth/conversion_windows.csv`, the simulator's realised windows per account segment
