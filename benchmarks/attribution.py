@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -56,12 +57,12 @@ REFERENCE_SIMULATIONS = 1e7
 MIN_REFERENCE_SHARE = 0.01
 
 
-def model_shares_on_paths(touches: pd.DataFrame, conversions: pd.DataFrame) -> dict:
+def model_shares_on_paths(touches: pd.DataFrame, conversions: pd.DataFrame) -> dict[str, Any]:
     """Return the counterfactual model's global shares and the least share any split misplaces.
 
-    A conversion whose touches are all on one channel gives that channel its whole credit, so
+    A conversion whose touches are all on one channel gives that channel its whole credit. So
     a channel credited globally less than its single-channel conversions keeps the excess in
-    every per-conversion split; `forced_excess_share` is that excess over all conversions.
+    every per-conversion split. `forced_excess_share` is that excess over all conversions.
     """
     config = AttributionConfig()
     prepared_touches = prepare_touches(touches, config)
@@ -80,7 +81,7 @@ def model_shares_on_paths(touches: pd.DataFrame, conversions: pd.DataFrame) -> d
     return {"shares": credit / credit.sum(), "forced_excess_share": excess}
 
 
-def score_generated(intent_effect: float, journeys: int, models: tuple[str, ...]) -> dict:
+def score_generated(intent_effect: float, journeys: int, models: tuple[str, ...]) -> dict[str, Any]:
     """Attribute a generated set and score every model against its truth."""
     data = generate_confounded_journeys(journeys, seed=GENERATED_SEED, intent_effect=intent_effect)
     start = time.perf_counter()
@@ -149,7 +150,7 @@ def load_simulated(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     return touches, pd.concat([conversions, opportunities]), incremental / incremental.sum()
 
 
-def score_simulator() -> dict | None:
+def score_simulator() -> dict[str, Any] | None:
     """Run the simulator into a temporary folder and score the models on closed-won deals."""
     with tempfile.TemporaryDirectory() as folder:
         command = [
@@ -191,7 +192,7 @@ def score_simulator() -> dict | None:
     }
 
 
-def run_reference() -> dict | None:
+def run_reference() -> dict[str, Any] | None:
     """Run ChannelAttribution in its own environment; None when it is not installed."""
     if not Path(REFERENCE_PYTHON).exists():
         print(
@@ -208,7 +209,7 @@ def run_reference() -> dict | None:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def compare_reference(reference: dict) -> dict:
+def compare_reference(reference: dict[str, Any]) -> dict[str, Any]:
     """Compare heuristics and first-order Markov with the ChannelAttribution results."""
     paths = read_path_file(PATHS_FILE, sep=";")
     config = AttributionConfig(models=("first_touch", "last_touch", "linear"))
@@ -262,7 +263,7 @@ def compare_reference(reference: dict) -> dict:
 
 def main() -> None:
     """Run every comparison and print the figures, the last line as JSON."""
-    figures: dict[str, object] = {"generated_journeys": GENERATED_JOURNEYS}
+    figures: dict[str, Any] = {"generated_journeys": GENERATED_JOURNEYS}
     main_set = score_generated(0.0, GENERATED_JOURNEYS, AttributionConfig().models)
     scores = main_set["scores"].set_index("model")
     figures["best_model"] = str(scores.index[0])

@@ -7,7 +7,7 @@ touches re-mapped under each threshold. Conversions stay with their accounts: ac
 hashes of company domains and do not depend on how people are clustered.
 
 Consent: when touches of people who did not consent to tracking are dropped, their credit
-moves to the other touches of the same conversions (or to `(none)`); the report sets the credit
+moves to the other touches of the same conversions, or to `(none)`. The report sets the credit
 with every touch beside the credit with consented touches only.
 """
 
@@ -143,16 +143,16 @@ def threshold_sensitivity(
     """
     _require(threshold_clusters, "threshold_clusters", ("threshold", "record_id", "person_id"))
     single = dataclasses.replace(config, models=(model,))
-    kept = pd.DataFrame(columns=list(TOUCH_COLUMNS))
+    unresolved = pd.DataFrame(columns=list(TOUCH_COLUMNS))
     if touches is not None:
         from_records = touches["touch_id"].astype(str).isin(touch_records["touch_id"].astype(str))
-        kept = touches.loc[~from_records, list(TOUCH_COLUMNS)]
+        unresolved = touches.loc[~from_records, list(TOUCH_COLUMNS)]
     frames = []
     for threshold, clusters in threshold_clusters.groupby("threshold", sort=True):
         accounts = assign_accounts(records, clusters)
         remapped = touches_under_clustering(touch_records, clusters, accounts)
-        if not kept.empty:
-            remapped = pd.concat([remapped, kept], ignore_index=True)
+        if not unresolved.empty:
+            remapped = pd.concat([remapped, unresolved], ignore_index=True)
         summary = summarize_channels(attribute(remapped, conversions, single))
         summary.insert(0, "threshold", float(threshold))
         frames.append(summary)
@@ -189,7 +189,7 @@ def consent_shift(
         `touches_dropped` counts the channel's dropped touches (over all journeys).
 
     Raises:
-        AttributionInputError: The `consented` column is missing or holds a null.
+        AttributionInputError: The `consented` column is missing or contains a null.
     """
     _require(touches, "touches", ("consented",))
     if touches["consented"].isna().any():
@@ -201,13 +201,14 @@ def consent_shift(
     compared = dataclasses.replace(config, models=tuple(models))
     keys = ["model", "conversion_type", "channel"]
     every = summarize_channels(attribute(touches, conversions, compared)).set_index(keys)
-    kept = summarize_channels(attribute(touches[consented], conversions, compared)).set_index(keys)
+    consented_only = summarize_channels(attribute(touches[consented], conversions, compared))
+    consented_only = consented_only.set_index(keys)
 
-    report = pd.DataFrame(index=every.index.union(kept.index))
+    report = pd.DataFrame(index=every.index.union(consented_only.index))
     report["revenue_credit_all"] = every["revenue_credit"]
-    report["revenue_credit_consented"] = kept["revenue_credit"]
+    report["revenue_credit_consented"] = consented_only["revenue_credit"]
     report["share_all"] = every["share"]
-    report["share_consented"] = kept["share"]
+    report["share_consented"] = consented_only["share"]
     report = report.fillna(0.0)
     report["revenue_shift"] = report["revenue_credit_consented"] - report["revenue_credit_all"]
     dropped = touches.loc[~consented, "channel"].astype(str)

@@ -1,5 +1,8 @@
 """Attribution: touches and conversions from the marts -> credit per model and channel."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
@@ -61,7 +64,7 @@ class AttributionRunConfig(Config):
 )
 def attribution_credits(
     context: AssetExecutionContext, config: AttributionRunConfig, warehouse: WarehouseResource
-):
+) -> Iterator[MaterializeResult[Any]]:
     """Credit every conversion to its touches under each attribution model.
 
     The counterfactual model is the headline: it credits what removing a channel's touches
@@ -115,7 +118,7 @@ def attribution_credits(
 )
 def attribution_sensitivity(
     context: AssetExecutionContext, config: AttributionRunConfig, warehouse: WarehouseResource
-):
+) -> Iterator[MaterializeResult[Any]]:
     """Check how channel credit depends on identity resolution, and set it beside experiments.
 
     Threshold sensitivity reruns the headline model with touches re-mapped under each identity
