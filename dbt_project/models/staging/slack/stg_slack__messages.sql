@@ -12,7 +12,7 @@ renamed as (
         ---------- ids
         channel_name || ':' || ts as message_id,
         channel_name,
-        "user" as user_id,
+        user as user_id,
         nullif(thread_ts, '') as thread_ts,
 
         ---------- properties
