@@ -1,0 +1,118 @@
+"""Scoring: activity and member marts -> segments, next-best actions and behaviour scores."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+)
+
+from ml.io import read_table, replace_table, table_exists
+from ml.metadata import write_metadata
+from ml.scoring.warehouse import (
+    MemberScoring,
+    MemberScoringConfig,
+    persons_to_erase,
+    propensity_metadata,
+    score_members,
+)
+from orchestration.resources import WarehouseResource
+
+ACTIVITIES = AssetKey(["marts", "fct_activities"])
+MEMBERS = AssetKey(["marts", "dim_members"])
+ACCOUNTS = AssetKey(["marts", "dim_accounts"])
+OPPORTUNITIES = AssetKey(["marts", "fct_opportunities"])
+ERASURE_REQUESTS = AssetKey(["raw", "privacy_erasure_requests"])
+PERSON_CLUSTERS = AssetKey(["identity", "person_clusters"])
+RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
+MART_DEPS = [ACTIVITIES, MEMBERS, ACCOUNTS, OPPORTUNITIES]
+TABLE_DESCRIPTIONS = {
+    "member_segments": "One row per member: segment, its reason, consent and scores.",
+    "next_best_actions": "One row per consented, segmented member: the next-best action.",
+    "behaviour_scores": "One row per member with activity: the behaviour score.",
+    "behaviour_action_values": "One row per activity type: its link to conversion and points.",
+}
+
+
+def _erased_persons(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Person ids behind erasure requests; none when the tables are absent (no privacy file)."""
+    needed = [
+        ("raw", "privacy_erasure_requests"),
+        ("intermediate", "int_identity__person_records_unioned"),
+        ("identity", "person_clusters"),
+    ]
+    if not all(table_exists(con, schema, table) for schema, table in needed):
+        return set()
+    return persons_to_erase(*(read_table(con, schema, table) for schema, table in needed))
+
+
+def _model_metadata(
+    scoring: MemberScoring, config: MemberScoringConfig, warehouse: WarehouseResource
+) -> dict[str, Any]:
+    """Write the propensity model's metadata beside the warehouse; return its asset metadata."""
+    if scoring.propensity is None:
+        return {"propensity_skipped": scoring.propensity_skipped_reason or "not trained"}
+    path = write_metadata(
+        propensity_metadata(scoring, config),
+        warehouse.path.parent / "models" / "conversion_propensity.json",
+    )
+    metrics = scoring.propensity.metrics
+    return {
+        **{f"propensity_{name}": float(value) for name, value in metrics.items()},
+        "propensity_metadata_path": str(path),
+    }
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["scoring", name],
+            group_name="scoring",
+            deps=[*MART_DEPS, ERASURE_REQUESTS, PERSON_CLUSTERS, RECORDS],
+            description=description,
+        )
+        for name, description in TABLE_DESCRIPTIONS.items()
+    ]
+)
+def member_scoring(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult[None]]:
+    """Segment members, choose next-best actions for consented ones, and score behaviour.
+
+    Conversion propensity is trained when the history has enough conversions, otherwise
+    skipped with its reason in the metadata. Consent comes from identified web sessions and
+    erasure requests. See docs/forecasting-and-scoring.md.
+    """
+    config = MemberScoringConfig()
+    with warehouse.get_connection() as con:
+        activities, members, accounts, opportunities = (
+            read_table(con, key.path[0], key.path[1]) for key in MART_DEPS
+        )
+        erased = _erased_persons(con)
+    context.log.info(f"scoring {len(members)} members, {len(erased)} behind erasure requests")
+
+    scoring = score_members(activities, members, accounts, opportunities, erased, config)
+    outputs = {
+        "member_segments": scoring.member_segments,
+        "next_best_actions": scoring.next_best_actions,
+        "behaviour_scores": scoring.behaviour_scores,
+        "behaviour_action_values": scoring.action_values,
+    }
+    with warehouse.get_connection() as con:
+        for name, frame in outputs.items():
+            replace_table(con, "scoring", name, frame)
+
+    model_metadata = _model_metadata(scoring, config, warehouse)
+    segments = scoring.member_segments["segment"].value_counts().to_dict()
+    for name, frame in outputs.items():
+        metadata: dict[str, Any] = {"rows": len(frame)}
+        if name == "member_segments":
+            metadata.update({f"segment_{key}": int(value) for key, value in segments.items()})
+            metadata["consented"] = int(scoring.member_segments["consent"].sum())
+            metadata.update(model_metadata)
+        yield MaterializeResult(asset_key=["scoring", name], metadata=metadata)
