@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# The environment's commands first on PATH: dagster-dbt looks for `dbt` there when `dagster dev`
+# re-parses the project.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
 # Telemetry off for every tool this project drives.
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
