@@ -3,7 +3,7 @@
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.attribution import attribution_credits
+from orchestration.assets.attribution import attribution_credits, attribution_sensitivity
 from orchestration.assets.dbt import DBT_EXECUTABLE, dbt_models, dbt_project
 from orchestration.assets.forecasting import revenue_forecast
 from orchestration.assets.identity import identity_resolution
@@ -22,6 +22,7 @@ defs = Definitions(
         dbt_models,
         identity_resolution,
         attribution_credits,
+        attribution_sensitivity,
         revenue_forecast,
         conversion_windows,
     ],
