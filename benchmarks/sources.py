@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 from ingest import SOURCES, load_source
 con = duckdb.connect(sys.argv[2])
+con.execute("set enable_progress_bar = false")
 reports = [r for source in SOURCES for r in load_source(con, Path(sys.argv[1]), source)]
 print(sum(r.rows_loaded for r in reports), sum(r.rows_quarantined for r in reports))
 """
@@ -59,7 +60,8 @@ def measure_load(landing: Path, database: Path) -> dict[str, float | int]:
     """Load a landing folder into a new warehouse file and return time and memory figures."""
     command = [sys.executable, "-c", LOAD_SCRIPT, str(landing), str(database)]
     output, wall, cpu, peak = _run_measured(command)
-    loaded, quarantined = (int(value) for value in output.split())
+    # The counts are the script's last line; anything above it is DuckDB's own output.
+    loaded, quarantined = (int(value) for value in output.strip().splitlines()[-1].split())
     return {
         "load_rows": loaded,
         "load_quarantined": quarantined,
