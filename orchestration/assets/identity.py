@@ -16,32 +16,24 @@ from orchestration.resources import WarehouseResource
 PERSON_RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
 
 
+IDENTITY_TABLES = {
+    "person_clusters": "One row per source identity record with the person it resolved to.",
+    "person_accounts": "One row per person with the account their business domain puts them in.",
+    "review_queue": "Record pairs whose match probability falls in the review band.",
+    "threshold_clusters": "The clustering repeated at other thresholds, for sensitivity checks.",
+    "person_lineage": "One row per person id merged or split since the previous run.",
+}
+
+
 @multi_asset(
     specs=[
         AssetSpec(
-            ["identity", "person_clusters"],
+            ["identity", table],
             group_name="identity",
             deps=[PERSON_RECORDS],
-            description="One row per source identity record with the person it resolved to.",
-        ),
-        AssetSpec(
-            ["identity", "person_accounts"],
-            group_name="identity",
-            deps=[PERSON_RECORDS],
-            description="One row per person with the account their business domain puts them in.",
-        ),
-        AssetSpec(
-            ["identity", "review_queue"],
-            group_name="identity",
-            deps=[PERSON_RECORDS],
-            description="Record pairs whose match probability falls in the review band.",
-        ),
-        AssetSpec(
-            ["identity", "threshold_clusters"],
-            group_name="identity",
-            deps=[PERSON_RECORDS],
-            description="The clustering repeated at other thresholds, for sensitivity checks.",
-        ),
+            description=description,
+        )
+        for table, description in IDENTITY_TABLES.items()
     ]
 )
 def identity_resolution(context: AssetExecutionContext, warehouse: WarehouseResource):
@@ -92,4 +84,7 @@ def identity_resolution(context: AssetExecutionContext, warehouse: WarehouseReso
     yield MaterializeResult(
         asset_key=["identity", "threshold_clusters"],
         metadata={"rows": len(result.threshold_clusters)},
+    )
+    yield MaterializeResult(
+        asset_key=["identity", "person_lineage"], metadata={"changes": len(result.lineage)}
     )

@@ -4,22 +4,10 @@ import duckdb
 import pandas as pd
 
 from ml.identity import IdentityConfig, assign_accounts, resolve_people
+from ml.identity.prepare import PERSON_COLUMNS, REQUIRED_COLUMNS
 from ml.io import replace_table
 
-RECORD_COLUMNS = [
-    "record_id",
-    "source",
-    "source_record_id",
-    "email",
-    "first_name",
-    "last_name",
-    "full_name",
-    "handle",
-    "company_name",
-    "company_domain",
-    "crm_contact_id",
-    "first_seen_at",
-]
+RECORD_COLUMNS = [*REQUIRED_COLUMNS, *PERSON_COLUMNS]
 
 
 def test_resolve_people_empty_records_gives_empty_frames():
