@@ -35,7 +35,7 @@ defs = Definitions(
         "landing": LandingResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     },
-    # DuckDB allows one writer per file, so steps run one at a time anyway; running them in
-    # one process also saves each step the few seconds of importing Dagster, dbt and Splink.
+    # DuckDB allows one writer per file, so steps run one at a time anyway. Running them in
+    # one process also saves each step the seconds of importing Dagster, dbt and Splink.
     executor=in_process_executor,
 )

@@ -17,7 +17,7 @@ from dagster import ExecuteInProcessResult
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
-# Small enough to run in about a minute, large enough for a few dozen closed-won deals.
+# Small enough to run in two to three minutes, large enough for a few dozen closed-won deals.
 SIMULATED_MEMBERS = 400
 SIMULATED_SEED = 11
 

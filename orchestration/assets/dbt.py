@@ -26,7 +26,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
     # profiles.yml reads the path from this variable; dbt runs as a child process.
     os.environ["CRM_DUCKDB_PATH"] = str(warehouse.path.resolve())
     # Dagster runs the project in several steps around the Python assets. A test that spans two
-    # models (a relationships test) must wait for the step that builds the later one; dbt's
+    # models (a relationships test) must wait for the step that builds the later one. dbt's
     # default, eager selection would run it as soon as either model is selected.
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     yield from dbt.cli(["build"], context=context).stream()
