@@ -8,6 +8,7 @@ from orchestration.assets.dbt import DBT_EXECUTABLE, dbt_models, dbt_project
 from orchestration.assets.forecasting import revenue_forecast
 from orchestration.assets.identity import identity_resolution
 from orchestration.assets.raw import raw_assets
+from orchestration.assets.scoring import member_scoring
 from orchestration.assets.windows import conversion_windows
 from orchestration.checks.expectations import expectation_checks
 from orchestration.checks.reconciliation import credits_sum_to_revenue
@@ -25,6 +26,7 @@ defs = Definitions(
         attribution_sensitivity,
         revenue_forecast,
         conversion_windows,
+        member_scoring,
     ],
     asset_checks=[*expectation_checks, credits_sum_to_revenue],
     jobs=[demo_job, raw_load_job],
