@@ -18,7 +18,7 @@ DEMO_DIR ?= data/simulated
 DEMO_MEMBERS ?= 1000
 DEMO_SEED ?= 7
 
-.PHONY: install manifest demo test lint dev clean
+.PHONY: install manifest demo run test lint dev clean
 
 install: $(STAMP)
 
@@ -38,6 +38,12 @@ demo: manifest
 	$(BIN)/python -m simulator --members $(DEMO_MEMBERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	CRM_LANDING_DIR=$(DEMO_DIR)/landing $(BIN)/dagster job execute \
 		-m orchestration.definitions -j demo_job
+	$(BIN)/python -m ml.summary
+
+# The main job on your own exports: make run CRM_LANDING_DIR=/path/to/landing
+# CRM_DUCKDB_PATH=data/real.duckdb (both default as in orchestration/resources.py).
+run: manifest
+	$(BIN)/dagster job execute -m orchestration.definitions -j demo_job
 	$(BIN)/python -m ml.summary
 
 test: manifest

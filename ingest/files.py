@@ -199,6 +199,14 @@ def _raise_undecodable(
     lines_before: int,
     decoded_tail: str,
 ) -> None:
+    if offset == 0 and chunk[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise InputFileError(
+            source_file.rel_path,
+            "the file starts with a UTF-16 byte order mark; expected UTF-8 with or without a "
+            "byte order mark. Convert the file, for example `iconv -f utf-16 -t utf-8`, and "
+            "load it again",
+            row=0 if source_file.reader == "csv" else 1,
+        ) from error
     good_prefix = chunk[: error.start].decode("utf-8", errors="replace")
     line = lines_before + good_prefix.count("\n") + 1
     line_start = (decoded_tail + good_prefix).rsplit("\n", 1)[-1]
@@ -207,9 +215,9 @@ def _raise_undecodable(
     row = line - 1 if source_file.reader == "csv" else line
     raise InputFileError(
         source_file.rel_path,
-        f"byte {offset + error.start} ({bad_bytes!r}, line {line}) is not valid UTF-8; "
-        "expected UTF-8 with or without a byte order mark. Convert the file, for example "
-        "`iconv -f latin1 -t utf-8`, and load it again",
+        f"the byte at offset {offset + error.start} ({bad_bytes!r}, line {line}) is not valid "
+        "UTF-8; expected UTF-8 with or without a byte order mark. Convert the file from its "
+        "encoding, for example `iconv -f latin1 -t utf-8` for Latin-1, and load it again",
         row=row,
         field=field,
     ) from error
@@ -229,5 +237,9 @@ def read_csv_header(path: Path) -> list[str] | None:
     with path.open("rb") as handle:
         raw = handle.read(1024 * 1024)
     text = raw.decode("utf-8-sig", errors="replace")
-    rows = csv.reader(io.StringIO(text))
-    return next(rows, None)
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return next(rows, None)
+    except csv.Error:
+        # The header itself is garbled (an undecodable file); the caller then names no column.
+        return None

@@ -37,7 +37,11 @@ def _people_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
-    lines = ["", "Closed-won revenue by channel (fct_channel_revenue):"]
+    lines = [
+        "",
+        "Closed-won revenue by channel (fct_channel_revenue). Counterfactual is the headline",
+        "model; docs/attribution.md and docs/benchmarks.md give its measured error:",
+    ]
     frame = con.execute(
         """
         select channel, attribution_model, currency, round(revenue_credit, 0) as revenue
@@ -67,9 +71,16 @@ def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
         order by currency, revenue_stage, forecast_method
         """
     ).df()
-    lines = ["", "Next-quarter revenue forecast (fct_revenue_forecast, sum of 3 months):"]
     if frame.empty:
-        return [*lines, "  no revenue history to forecast from"]
+        return ["", "Revenue forecast: no revenue history to forecast from"]
+    first, last = con.execute(
+        "select min(period_start), max(period_start) from marts.fct_revenue_forecast"
+    ).fetchone() or (None, None)
+    lines = [
+        "",
+        f"Revenue forecast for {first:%Y-%m} to {last:%Y-%m}, the quarter after the last month of",
+        "data (fct_revenue_forecast; 80% intervals, where a negative lower end means zero):",
+    ]
     return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
 
 

@@ -65,11 +65,14 @@ def build_raw_asset(source: str) -> AssetsDefinition:
             reports = load_source(con, landing.path, source)
         for report in reports:
             context.log.info(
-                "raw.%s: %s rows in, %s loaded, %s quarantined",
+                "raw.%s: %s rows in, %s loaded, %s quarantined; %s file(s) loaded, %s skipped as "
+                "already loaded",
                 report.table,
                 report.rows_in,
                 report.rows_loaded,
                 report.rows_quarantined,
+                report.files_loaded,
+                report.files_skipped,
             )
             yield MaterializeResult(
                 asset_key=[RAW_GROUP, report.table], metadata=_metadata(report, landing, source)
