@@ -162,7 +162,8 @@ def build_member_table(
     table = members[["person_id", "account_id", "sources", "first_seen_at"]].merge(
         accounts[["account_id", "is_customer", "first_won_at"]], on="account_id", how="left"
     )
-    open_accounts = set(opportunities.loc[~opportunities["is_closed"].astype(bool), "account_id"])
+    is_closed = opportunities["is_closed"].fillna(False).astype(bool)
+    open_accounts = set(opportunities.loc[~is_closed, "account_id"])
     # NOTE: no marketing-consent field reaches the warehouse, so consent defaults to False
     # without an identified web session. On the simulator (400 members, seed 11) 286 of the
     # 415 members whose simulated person consented get no next-best action for that reason.

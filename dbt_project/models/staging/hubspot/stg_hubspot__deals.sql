@@ -16,8 +16,9 @@ renamed as (
         property_dealname as deal_name,
         coalesce(lower(nullif(property_dealtype, '')), 'newbusiness') as deal_type,
         lower(deal_pipeline_stage_id) as deal_stage,
-        lower(deal_pipeline_stage_id) = 'closedwon' as is_won,
-        lower(deal_pipeline_stage_id) in ('closedwon', 'closedlost') as is_closed,
+        -- A deal without a stage (common in real exports) is open, not unknown.
+        coalesce(lower(deal_pipeline_stage_id) = 'closedwon', false) as is_won,
+        coalesce(lower(deal_pipeline_stage_id) in ('closedwon', 'closedlost'), false) as is_closed,
 
         ---------- amounts
         cast(nullif(property_amount, '') as decimal(18, 2)) as amount,
