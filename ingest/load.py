@@ -122,10 +122,17 @@ def _load_table(
     future_tolerance: timedelta,
 ) -> LoadReport:
     report = LoadReport(table.table, files_seen=len(files))
-    known = ledger_hashes(con, table.table)
+    hashes = {source_file.rel_path: hash_and_check_utf8(source_file) for source_file in files}
+    # A changed file replaces its rows in this load, so its old content no longer counts as
+    # loaded: a copy of that old content under another name must load now, not on a later run.
+    known = {
+        content_hash
+        for content_hash, path in ledger_hashes(con, table.table).items()
+        if hashes.get(path, content_hash) == content_hash
+    }
     pending: dict[str, str] = {}
     for source_file in files:
-        content_hash = hash_and_check_utf8(source_file)
+        content_hash = hashes[source_file.rel_path]
         if content_hash in known or content_hash in pending.values():
             report.files_skipped += 1
             continue

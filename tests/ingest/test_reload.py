@@ -222,3 +222,24 @@ def test_csv_row_numbers_follow_file_order(con: duckdb.DuckDBPyConnection, landi
 
     assert report.rows_loaded == 2 * rows
     assert misplaced == 0
+
+
+def test_copy_of_replaced_content_loads_in_same_run(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    first = "signup_id,email,full_name,signed_up_at\np1,a@x.io,Ada,2024-01-01T00:00:00Z\n"
+    changed = "signup_id,email,full_name,signed_up_at\np9,z@x.io,Zoe,2024-02-01T00:00:00Z\n"
+    write(landing / "product" / "signups.csv", first)
+    write(landing / "product" / "signups_copy.csv", first)
+    load_source(con, landing, "product")
+    write(landing / "product" / "signups.csv", changed)
+
+    load_source(con, landing, "product")
+    after_change = con.execute("select count(*) from raw.load_ledger").fetchone()
+    load_source(con, landing, "product")
+    after_rerun = con.execute("select count(*) from raw.load_ledger").fetchone()
+    ids = con.execute("select signup_id from raw.product_signups order by signup_id").fetchall()
+
+    assert after_change == (2,)
+    assert after_rerun == (2,)
+    assert ids == [("p1",), ("p9",)]
