@@ -50,12 +50,16 @@ def run_demo_job(landing_dir: Path, warehouse: Path) -> ExecuteInProcessResult:
 
 
 def failure_messages(result: ExecuteInProcessResult) -> str:
-    """Collect the step failures of a run into one readable message."""
-    return "\n".join(
-        f"{event.step_key}: {event.event_specific_data.error.message[:2000]}"
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE"
-    )
+    """Join the message of every step failure and of the errors that caused it."""
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE":
+            continue
+        error = event.event_specific_data.error
+        while error is not None:
+            messages.append(f"{event.step_key}: {error.message[:2000]}")
+            error = error.cause
+    return "\n".join(messages)
 
 
 @pytest.fixture(scope="session")

@@ -8,21 +8,9 @@ from dagster import materialize
 
 from orchestration.assets.raw import raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
+from tests.conftest import failure_messages
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-
-
-def _failure_message(result) -> str:
-    """Join the messages of every step failure and the errors that caused it."""
-    messages = []
-    for event in result.all_events:
-        if event.event_type_value != "STEP_FAILURE":
-            continue
-        error = event.event_specific_data.error
-        while error is not None:
-            messages.append(error.message)
-            error = error.cause
-    return "\n".join(messages)
 
 
 def test_truncated_json_fails_asset_naming_file_and_row(tmp_path: Path) -> None:
@@ -38,7 +26,7 @@ def test_truncated_json_fails_asset_naming_file_and_row(tmp_path: Path) -> None:
     }
 
     result = materialize(raw_assets, resources=resources, raise_on_error=False)
-    message = _failure_message(result)
+    message = failure_messages(result)
 
     assert not result.success
     assert "slack/users.json" in message
@@ -66,7 +54,7 @@ def test_latin1_csv_fails_asset_naming_row_and_field(tmp_path: Path) -> None:
     }
 
     result = materialize(raw_assets, resources=resources, raise_on_error=False)
-    message = _failure_message(result)
+    message = failure_messages(result)
 
     assert not result.success
     assert "events/attendance.csv" in message

@@ -1,6 +1,6 @@
 -- Maps every HubSpot company to an account. Identity resolution names the accounts of
--- domains it has seen people from; a company whose domain no person has yet gets an id
--- derived from its domain the same way, so deals are never left without an account.
+-- domains it has seen people from. A company whose domain no person has yet gets an id
+-- derived from its domain, so deals are never left without an account.
 with
 
 companies as (
