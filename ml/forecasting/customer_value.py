@@ -1,9 +1,12 @@
-"""Customer-level repeat purchases (BG/NBD) and spend per purchase (Gamma-Gamma).
+"""Customer-level repeat purchases (BG/NBD, MBG/NBD) and spend per purchase (Gamma-Gamma).
 
-The BG/NBD model treats each customer as buying at a Poisson rate lambda ~ Gamma(r, alpha)
-until they drop out, which happens after any purchase with probability p ~ Beta(a, b). The
-Gamma-Gamma model treats a customer's purchase values as Gamma(p, nu) with
-nu ~ Gamma(q, gamma), independent of how often they buy. The BG/NBD fit matches
+The BG/NBD model (Fader, Hardie and Lee 2005) treats each customer as buying at a Poisson
+rate lambda ~ Gamma(r, alpha) until they drop out, which happens after any repeat purchase
+with probability p ~ Beta(a, b). The modified MBG/NBD (Batislam, Denizel and Filiztekin
+2007) lets the customer drop out with probability p right after the first purchase too, so
+a customer who never bought again is not assumed to be still active. The Gamma-Gamma
+model treats a customer's purchase values as Gamma(p, nu) with nu ~ Gamma(q, gamma),
+independent of how often they buy. The BG/NBD fit matches
 lifetimes 0.11.3's BetaGeoFitter on the CDNOW summary to within 1% (a test checks this).
 
 Inputs are the usual recency-frequency summary in one time unit that the caller chooses,
@@ -27,12 +30,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BgNbdParams:
-    """Fitted BG/NBD parameters: purchase rate Gamma(r, alpha), dropout Beta(a, b)."""
+    """Fitted BG/NBD parameters: purchase rate Gamma(r, alpha), dropout Beta(a, b).
+
+    `modified` marks the MBG/NBD variant, which can drop out after the first purchase too.
+    """
 
     r: float
     alpha: float
     a: float
     b: float
+    modified: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,17 +103,23 @@ def summarise_transactions(
 
 
 def _bgnbd_log_likelihood(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, modified: bool = False
 ) -> np.ndarray:
-    """Per-customer BG/NBD log-likelihood.
+    """Per-customer BG/NBD or MBG/NBD log-likelihood.
 
-    L = B(a, b+x)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+T)^(r+x))
+    BG/NBD: L = B(a, b+x)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+T)^(r+x))
         + [x > 0] * B(a+1, b+x-1)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x)),
     with B the beta function and G the gamma function; the two terms are "still active
-    at T" and "dropped out right after the last purchase".
+    at T" and "dropped out right after the last purchase". MBG/NBD allows the dropout
+    after the first purchase as well, so the terms become B(a, b+x+1) and, for every x,
+    B(a+1, b+x).
     """
     r, alpha, a, b = params
     shared = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    if modified:
+        survived = betaln(a, b + x + 1) - betaln(a, b) - (r + x) * np.log(alpha + age)
+        dropped = betaln(a + 1, b + x) - betaln(a, b) - (r + x) * np.log(alpha + t_x)
+        return shared + np.logaddexp(survived, dropped)
     survived = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + age)
     with np.errstate(divide="ignore", invalid="ignore"):
         dropped = np.where(
@@ -119,11 +132,14 @@ def _bgnbd_log_likelihood(
     return shared + np.logaddexp(survived, dropped)
 
 
-def fit_bgnbd(summary: pd.DataFrame) -> BgNbdParams:
-    """Fit BG/NBD by maximum likelihood on log-parameters (L-BFGS-B, deterministic start).
+def fit_bgnbd(summary: pd.DataFrame, modified: bool = False) -> BgNbdParams:
+    """Fit BG/NBD (or MBG/NBD) by maximum likelihood on log-parameters.
+
+    L-BFGS-B from a deterministic start, so repeated fits agree.
 
     Args:
         summary: Columns frequency, recency, age as from `summarise_transactions`.
+        modified: Fit the MBG/NBD variant instead of BG/NBD.
 
     Returns:
         The fitted parameters.
@@ -136,16 +152,18 @@ def fit_bgnbd(summary: pd.DataFrame) -> BgNbdParams:
     age = summary["age"].to_numpy(float)
 
     def negative_log_likelihood(log_params: np.ndarray) -> float:
-        return -float(np.sum(_bgnbd_log_likelihood(np.exp(log_params), x, t_x, age)))
+        log_likelihood = _bgnbd_log_likelihood(np.exp(log_params), x, t_x, age, modified)
+        return -float(np.sum(log_likelihood))
 
+    name = "MBG/NBD" if modified else "BG/NBD"
     fitted = minimize(negative_log_likelihood, x0=np.zeros(4), method="L-BFGS-B")
     if not fitted.success:
         raise DataQualityError(
-            f"BG/NBD fit on {len(summary)} customers failed to converge: {fitted.message}"
+            f"{name} fit on {len(summary)} customers failed to converge: {fitted.message}"
         )
     r, alpha, a, b = (float(value) for value in np.exp(fitted.x))
-    logger.info("BG/NBD fitted: r=%.4f alpha=%.4f a=%.4f b=%.4f", r, alpha, a, b)
-    return BgNbdParams(r=r, alpha=alpha, a=a, b=b)
+    logger.info("%s fitted: r=%.4f alpha=%.4f a=%.4f b=%.4f", name, r, alpha, a, b)
+    return BgNbdParams(r=r, alpha=alpha, a=a, b=b, modified=modified)
 
 
 def expected_purchases(
@@ -153,8 +171,10 @@ def expected_purchases(
 ) -> np.ndarray:
     """Expected purchases of each customer in (age, age + horizon] given their history.
 
-    E = (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1;
-    t/(alpha+T+t))] / (1 + [x > 0] * a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)). At exactly
+    BG/NBD: E = (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x;
+    a+b+x-1; t/(alpha+T+t))] / (1 + [x > 0] * a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)).
+    MBG/NBD: E = (a+b+x)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x+1;
+    a+b+x; t/(alpha+T+t))] / (1 + a/(b+x) * ((alpha+T)/(alpha+t_x))^(r+x)). At exactly
     a = 1 the first factor divides by zero (the limit exists but is not computed here).
 
     Args:
@@ -173,6 +193,13 @@ def expected_purchases(
     t = np.asarray(horizon, dtype=float)
 
     z = t / (alpha + age + t)
+    if params.modified:
+        numerator = (a + b + x) / (a - 1)
+        numerator *= 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp2f1(
+            r + x, b + x + 1, a + b + x, z
+        )
+        dropout_term = a / (b + x) * ((alpha + age) / (alpha + t_x)) ** (r + x)
+        return np.asarray(numerator / (1 + dropout_term))
     numerator = (a + b + x - 1) / (a - 1)
     numerator *= 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp2f1(
         r + x, b + x, a + b + x - 1, z

@@ -1,14 +1,17 @@
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import hyp2f1
+from scipy.stats import beta, gamma
 
 from ml.errors import DataQualityError
 from ml.forecasting.customer_value import (
     BgNbdParams,
     GammaGammaParams,
+    _bgnbd_log_likelihood,
     expected_average_spend,
     expected_purchases,
     fit_bgnbd,
@@ -132,3 +135,124 @@ def test_fit_bgnbd_cdnow_sample_matches_lifetimes():
     assert params.alpha == pytest.approx(LIFETIMES_CDNOW["alpha"], rel=1e-2)
     assert params.a == pytest.approx(LIFETIMES_CDNOW["a"], rel=1e-2)
     assert params.b == pytest.approx(LIFETIMES_CDNOW["b"], rel=1e-2)
+
+
+# Customers (x, t_x, T) and a horizon for checking the closed forms against numerical
+# integration over the purchase rate lambda and the dropout probability p. The prior
+# shapes are above 1 so that the integrands stay bounded near zero.
+INTEGRATION_PARAMS = BgNbdParams(r=2.0, alpha=3.0, a=2.5, b=4.0)
+INTEGRATION_CUSTOMERS = [(0.0, 0.0, 6.0), (1.0, 2.0, 6.0), (4.0, 5.5, 6.0)]
+
+
+def _individual_terms(
+    rate: np.ndarray, dropout: np.ndarray, x: float, t_x: float, age: float, modified: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Likelihood of the history given lambda and p: (active at T, dropped after t_x)."""
+    purchases = rate**x
+    if modified:
+        active = (1 - dropout) ** (x + 1) * purchases * np.exp(-rate * age)
+        dropped = dropout * (1 - dropout) ** x * purchases * np.exp(-rate * t_x)
+        return active, dropped
+    active = (1 - dropout) ** x * purchases * np.exp(-rate * age)
+    if x == 0:
+        return active, np.zeros_like(active)
+    dropped = dropout * (1 - dropout) ** (x - 1) * purchases * np.exp(-rate * t_x)
+    return active, dropped
+
+
+@functools.cache
+def _quadrature() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes on lambda in (0, 60) and p in (0, 1), weighted by the prior.
+
+    200 nodes per axis; the Gamma(2, 3) prior mass of lambda above 60 is below 1e-70.
+    """
+    params = INTEGRATION_PARAMS
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    rate, dropout = 30.0 * (nodes + 1), 0.5 * (nodes + 1)
+    rate_weights = 30.0 * weights * gamma(params.r, scale=1 / params.alpha).pdf(rate)
+    dropout_weights = 0.5 * weights * beta(params.a, params.b).pdf(dropout)
+    rate_grid, dropout_grid = np.meshgrid(rate, dropout, indexing="ij")
+    return rate_grid, dropout_grid, np.outer(rate_weights, dropout_weights)
+
+
+def _integrate(function) -> float:
+    """Integrate function(rate, dropout) against the Gamma(r, alpha) x Beta(a, b) prior."""
+    rate_grid, dropout_grid, weights = _quadrature()
+    return float(np.sum(function(rate_grid, dropout_grid) * weights))
+
+
+@pytest.mark.parametrize("modified", [False, True])
+@pytest.mark.parametrize(("x", "t_x", "age"), INTEGRATION_CUSTOMERS)
+def test_log_likelihood_matches_integration(modified, x, t_x, age):
+    params = INTEGRATION_PARAMS
+    closed = _bgnbd_log_likelihood(
+        np.array([params.r, params.alpha, params.a, params.b]),
+        np.array([x]),
+        np.array([t_x]),
+        np.array([age]),
+        modified,
+    )[0]
+    integrated = _integrate(
+        lambda rate, dropout: sum(_individual_terms(rate, dropout, x, t_x, age, modified))
+    )
+    assert np.exp(closed) == pytest.approx(integrated, rel=1e-6)
+
+
+@pytest.mark.parametrize("modified", [False, True])
+@pytest.mark.parametrize(("x", "t_x", "age"), INTEGRATION_CUSTOMERS)
+def test_expected_purchases_match_integration(modified, x, t_x, age):
+    # Given lambda and p and active at T, expected purchases in t are (1 - exp(-lambda p t)) / p.
+    horizon = 5.0
+    params = BgNbdParams(**{**INTEGRATION_PARAMS.__dict__, "modified": modified})
+    summary = pd.DataFrame({"frequency": [x], "recency": [t_x], "age": [age]})
+    evidence = _integrate(
+        lambda rate, dropout: sum(_individual_terms(rate, dropout, x, t_x, age, modified))
+    )
+    future = _integrate(
+        lambda rate, dropout: (
+            _individual_terms(rate, dropout, x, t_x, age, modified)[0]
+            * (1 - np.exp(-rate * dropout * horizon))
+            / dropout
+        )
+    )
+    assert expected_purchases(params, horizon, summary)[0] == pytest.approx(
+        future / evidence, rel=1e-5
+    )
+
+
+def test_mbgnbd_expects_fewer_purchases_from_one_time_buyers():
+    params = BgNbdParams(r=0.5, alpha=2.0, a=1.5, b=3.0)
+    modified = BgNbdParams(r=0.5, alpha=2.0, a=1.5, b=3.0, modified=True)
+    summary = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "age": [20.0]})
+    assert (
+        expected_purchases(modified, 10.0, summary)[0]
+        < expected_purchases(params, 10.0, summary)[0]
+    )
+
+
+def test_fit_mbgnbd_recovers_simulated_parameters():
+    rng = np.random.default_rng(11)
+    customers, age = 4000, 40.0
+    rates = rng.gamma(shape=0.8, scale=1 / 4.0, size=customers)
+    dropout = rng.beta(1.0, 4.0, size=customers)
+    frequency, recency = np.zeros(customers), np.zeros(customers)
+    for i in range(customers):
+        # MBG/NBD: the customer may drop out right after the first purchase at time 0.
+        if rng.random() < dropout[i]:
+            continue
+        time = 0.0
+        while True:
+            time += rng.exponential(1 / rates[i])
+            if time > age:
+                break
+            frequency[i] += 1
+            recency[i] = time
+            if rng.random() < dropout[i]:
+                break
+    summary = pd.DataFrame({"frequency": frequency, "recency": recency, "age": age})
+    params = fit_bgnbd(summary, modified=True)
+    assert params.modified
+    assert params.r == pytest.approx(0.8, rel=0.2)
+    assert params.alpha == pytest.approx(4.0, rel=0.25)
+    assert params.a == pytest.approx(1.0, rel=0.35)
+    assert params.b == pytest.approx(4.0, rel=0.35)
