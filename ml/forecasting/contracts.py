@@ -10,6 +10,9 @@ expected churn is the rest.
 
 Contracts starting after the origin cannot reach an anniversary within a horizon shorter
 than a year, so the book known at the origin is all a forecast of up to 12 months needs.
+
+NOTE: `forecast_revenue` does not use this yet, because the warehouse's revenue mart books
+monthly invoices (every billing cycle is a renewal), not annual contracts.
 """
 
 import logging
