@@ -178,7 +178,7 @@ def _attribute_type(
         else:
             credit = channel_credit(table, model, config)
         # Each conversion gives its baseline share to `(baseline)` and splits the rest over
-        # its touches; the split is weighted by that rest, so the channel totals it rakes to
+        # its touches. The split is weighted by that rest, so the channel totals it rakes to
         # are the model's channel credit.
         touch_part = pd.Series(1.0 - baseline, index=converting["conversion_id"].to_numpy())
         shares = split_channel_credit(
@@ -197,19 +197,19 @@ def _baseline_rows(
     """Return one `(baseline)` row per conversion with a positive baseline share."""
     types = eligible.drop_duplicates("conversion_id").set_index("conversion_id")["conversion_type"]
     credited = baseline > 0
-    kept = converting[credited]
+    with_baseline = converting[credited]
     rows = pd.DataFrame(
         {
             "model": model,
-            "conversion_id": kept["conversion_id"].to_numpy(),
-            "conversion_type": types.reindex(kept["conversion_id"]).to_numpy(),
-            "journey_id": kept["journey_id"].to_numpy(),
+            "conversion_id": with_baseline["conversion_id"].to_numpy(),
+            "conversion_type": types.reindex(with_baseline["conversion_id"]).to_numpy(),
+            "journey_id": with_baseline["journey_id"].to_numpy(),
             "touch_id": None,
             "channel": BASELINE,
             "program": None,
             "person_id": None,
             "share": baseline[credited],
-            "revenue_credit": baseline[credited] * kept["revenue"].to_numpy(dtype=float),
+            "revenue_credit": baseline[credited] * with_baseline["revenue"].to_numpy(dtype=float),
         }
     )
     return rows[CREDIT_COLUMNS]

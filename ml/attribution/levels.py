@@ -202,6 +202,8 @@ def consent_shift_levels(
     """
     account = consent_shift(touches, conversions, config, models)
     journeys = person_journeys(touches, conversions, conversion_people)
+    # NOTE: person-level `share_all` and `share_consented` count each person's part of a
+    # conversion as one conversion; the revenue columns are exact.
     person = consent_shift(journeys.touches, journeys.conversions, config, models)
     account.insert(0, "level", ACCOUNT_LEVEL)
     person.insert(0, "level", PERSON_LEVEL)
