@@ -39,14 +39,16 @@ def _people_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = [
         "",
-        "Closed-won revenue by channel (fct_channel_revenue). Counterfactual is the headline",
-        "model; docs/attribution.md and docs/benchmarks.md give its measured error:",
+        "Closed-won revenue by channel (fct_channel_revenue, account level). Counterfactual is",
+        "the headline model; (baseline) is its credit to no touch. docs/attribution.md and",
+        "docs/benchmarks.md give its measured error:",
     ]
     frame = con.execute(
         """
         select channel, attribution_model, currency, round(revenue_credit, 0) as revenue
         from marts.fct_channel_revenue
-        where conversion_type = 'closed_won' and attribution_model in ?
+        where conversion_type = 'closed_won' and attribution_level = 'account'
+            and attribution_model in ?
         """,
         [list(SUMMARY_MODELS)],
     ).df()

@@ -25,6 +25,8 @@ MARTS = [
     "fct_conversions",
     "fct_attribution_credit",
     "fct_channel_revenue",
+    "fct_conversion_people",
+    "fct_attribution_consent_shift",
     "fct_revenue_forecast",
 ]
 
@@ -73,10 +75,10 @@ def test_attribution_credits_sum_to_converted_revenue(simulated_run: PipelineRun
     totals = _query(
         simulated_run,
         """
-        select credit.attribution_model, credit.conversion_type,
+        select credit.attribution_level, credit.attribution_model, credit.conversion_type,
             sum(credit.revenue_credit) as credited
         from marts.fct_attribution_credit as credit
-        group by credit.attribution_model, credit.conversion_type
+        group by credit.attribution_level, credit.attribution_model, credit.conversion_type
         """,
     )
     converted = _query(
@@ -88,8 +90,110 @@ def test_attribution_credits_sum_to_converted_revenue(simulated_run: PipelineRun
     ).set_index("conversion_type")["revenue"]
 
     assert totals["attribution_model"].nunique() >= 3
+    assert set(totals["attribution_level"]) == {"account", "person"}
     for row in totals.itertuples():
         assert row.credited == pytest.approx(converted[row.conversion_type], rel=1e-9), row
+
+
+def test_attribution_credits_sum_per_conversion_and_level(simulated_run: PipelineRun):
+    mismatches = _query(
+        simulated_run,
+        """
+        with credited as (
+            select attribution_level, attribution_model, conversion_id,
+                sum(revenue_credit) as credited, sum(credit_share) as shares
+            from marts.fct_attribution_credit
+            group by attribution_level, attribution_model, conversion_id
+        )
+        select credited.*, cast(conversions.revenue as double) as revenue
+        from credited
+        inner join marts.fct_conversions as conversions using (conversion_id)
+        where abs(credited.credited - cast(conversions.revenue as double)) > 0.01
+            or abs(credited.shares - 1) > 1e-9
+        """,
+    )
+    counts = _query(
+        simulated_run,
+        """
+        select attribution_level, attribution_model, count(distinct conversion_id) as n
+        from marts.fct_attribution_credit group by all
+        """,
+    )
+    conversions = _query(simulated_run, "select count(*) as n from marts.fct_conversions")
+
+    assert mismatches.empty, mismatches.head().to_string()
+    assert (counts["n"] == conversions["n"].iloc[0]).all(), counts.to_string()
+
+
+def test_person_level_credits_people_of_the_deal(simulated_run: PipelineRun):
+    person = _query(
+        simulated_run,
+        """
+        select credit.journey_id, credit.person_id, credit.channel, people.person_id as contact
+        from marts.fct_attribution_credit as credit
+        left join marts.fct_conversion_people as people
+            on credit.conversion_id = people.conversion_id
+            and credit.journey_id = people.person_id
+        where credit.attribution_level = 'person' and credit.touch_id is not null
+        """,
+    )
+
+    assert len(person) > 0
+    # Every credited touch at person level is the contact's own touch.
+    assert (person["journey_id"] == person["person_id"]).all()
+    assert person["contact"].notna().all()
+
+
+def test_counterfactual_baseline_credited(simulated_run: PipelineRun):
+    baseline = _query(
+        simulated_run,
+        """
+        select attribution_level, attribution_model, sum(credit_share) as shares,
+            bool_and(touch_id is null) as without_touch
+        from marts.fct_attribution_credit
+        where channel = '(baseline)'
+        group by all
+        """,
+    )
+
+    assert set(baseline["attribution_model"]) == {"counterfactual"}
+    assert set(baseline["attribution_level"]) == {"account", "person"}
+    assert (baseline["shares"] > 0).all()
+    assert baseline["without_touch"].all()
+
+
+def test_consent_shift_equals_credit_difference(simulated_run: PipelineRun):
+    from ml.attribution import AttributionConfig, attribute, summarize_channels
+
+    with duckdb.connect(str(simulated_run.warehouse), read_only=True) as con:
+        touches = con.execute("select * from marts.fct_touches").df()
+        conversions = con.execute("select * from marts.fct_conversions").df()
+        report = con.execute(
+            """
+            select * from marts.fct_attribution_consent_shift
+            where attribution_level = 'account'
+            """
+        ).df()
+    conversions["revenue"] = conversions["revenue"].astype(float)
+    config = AttributionConfig(lookback_days=365, models=("linear", "counterfactual"))
+    keys = ["model", "conversion_type", "channel"]
+    every = summarize_channels(attribute(touches, conversions, config)).set_index(keys)
+    consented = touches[touches["consented"]]
+    only = summarize_channels(attribute(consented, conversions, config)).set_index(keys)
+    expected = only["revenue_credit"].sub(every["revenue_credit"], fill_value=0.0)
+    reported = report.set_index(["attribution_model", "conversion_type", "channel"])
+    reported = reported["revenue_shift"]
+
+    assert (~touches["consented"]).sum() > 0
+    assert 0 < len(consented) < len(touches)
+    for key, value in expected.items():
+        assert reported.loc[key] == pytest.approx(value, abs=0.01), key
+    sums = report.groupby(["attribution_model", "conversion_type"])["revenue_shift"].sum()
+    assert sums.abs().max() < 0.01
+    assert set(report["attribution_model"]) >= {"linear", "counterfactual"}
+    dropped = touches.loc[~touches["consented"], "channel"].value_counts()
+    expected_dropped = dropped.reindex(report["channel"]).fillna(0).astype(int).to_numpy()
+    assert (report["touches_dropped"].to_numpy() == expected_dropped).all()
 
 
 def test_closed_won_revenue_matches_planted_deals(simulated_run: PipelineRun):

@@ -35,10 +35,10 @@ def test_olist_revenue_by_channel_sums_to_declared_revenue(olist_warehouse):
     with duckdb.connect(str(olist_warehouse), read_only=True) as con:
         by_model = con.execute(
             """
-            select attribution_model, sum(revenue_credit) as revenue
+            select attribution_level, attribution_model, sum(revenue_credit) as revenue
             from marts.fct_channel_revenue
             where conversion_type = 'closed_won'
-            group by attribution_model
+            group by attribution_level, attribution_model
             """
         ).df()
         channels = con.execute(
@@ -46,8 +46,9 @@ def test_olist_revenue_by_channel_sums_to_declared_revenue(olist_warehouse):
         ).df()
 
     assert len(by_model) >= 3
+    assert set(by_model["attribution_level"]) == {"account", "person"}
     for row in by_model.itertuples():
-        assert row.revenue == pytest.approx(declared, rel=1e-9), row.attribution_model
+        assert row.revenue == pytest.approx(declared, rel=1e-9), row
     assert len(channels) > 1
 
 

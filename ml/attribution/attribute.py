@@ -8,6 +8,7 @@ import pandas as pd
 
 from ml.attribution import heuristics
 from ml.attribution.config import (
+    BASELINE,
     CHANNEL_MODELS,
     COUNTERFACTUAL,
     FIRST_TOUCH,
@@ -21,7 +22,7 @@ from ml.attribution.config import (
     TIME_DECAY,
     AttributionConfig,
 )
-from ml.attribution.counterfactual import counterfactual_attribution
+from ml.attribution.counterfactual import CounterfactualResult, counterfactual_attribution
 from ml.attribution.journeys import (
     eligible_touches,
     group_paths,
@@ -83,10 +84,15 @@ def channel_credit(table: PathTable, model: str, config: AttributionConfig) -> d
             table, config.shapley_max_exact_channels, config.shapley_samples, config.seed
         ).credited_conversions
     if model == COUNTERFACTUAL:
-        return counterfactual_attribution(
-            table, config.counterfactual_regularization
-        ).credited_conversions
+        return fit_counterfactual(table, config).credited_conversions
     raise ValueError(f"model {model!r} is not a channel-level model; expected {CHANNEL_MODELS}")
+
+
+def fit_counterfactual(table: PathTable, config: AttributionConfig) -> CounterfactualResult:
+    """Fit the counterfactual model with the configured regularization and baseline."""
+    return counterfactual_attribution(
+        table, config.counterfactual_regularization, config.counterfactual_baseline
+    )
 
 
 def _credit_rows(touches: pd.DataFrame, model: str, shares: np.ndarray) -> pd.DataFrame:
@@ -163,14 +169,50 @@ def _attribute_type(
         list(non_converting_journeys(touches, conversions, conversion_type, config)),
         converting["revenue"].to_numpy(),
     )
-    weights = pd.Series(1.0, index=converting["conversion_id"].to_numpy())
     for model in channel_models:
-        credit = channel_credit(table, model, config)
+        baseline = np.zeros(len(converting))
+        if model == COUNTERFACTUAL:
+            result = fit_counterfactual(table, config)
+            credit = result.credited_conversions
+            baseline = result.baseline_shares(list(converting["path"]))
+        else:
+            credit = channel_credit(table, model, config)
+        # Each conversion gives its baseline share to `(baseline)` and splits the rest over
+        # its touches. The split is weighted by that rest, so the channel totals it rakes to
+        # are the model's channel credit.
+        touch_part = pd.Series(1.0 - baseline, index=converting["conversion_id"].to_numpy())
         shares = split_channel_credit(
-            eligible, "conversion_id", weights, credit, config.rake_channel_totals
+            eligible, "conversion_id", touch_part, credit, config.rake_channel_totals
         )
+        shares = shares * touch_part.reindex(eligible["conversion_id"]).to_numpy()
         frames.append(_credit_rows(eligible, model, shares))
+        if baseline.any():
+            frames.append(_baseline_rows(converting, eligible, model, baseline))
     return frames
+
+
+def _baseline_rows(
+    converting: pd.DataFrame, eligible: pd.DataFrame, model: str, baseline: np.ndarray
+) -> pd.DataFrame:
+    """Return one `(baseline)` row per conversion with a positive baseline share."""
+    types = eligible.drop_duplicates("conversion_id").set_index("conversion_id")["conversion_type"]
+    credited = baseline > 0
+    with_baseline = converting[credited]
+    rows = pd.DataFrame(
+        {
+            "model": model,
+            "conversion_id": with_baseline["conversion_id"].to_numpy(),
+            "conversion_type": types.reindex(with_baseline["conversion_id"]).to_numpy(),
+            "journey_id": with_baseline["journey_id"].to_numpy(),
+            "touch_id": None,
+            "channel": BASELINE,
+            "program": None,
+            "person_id": None,
+            "share": baseline[credited],
+            "revenue_credit": baseline[credited] * with_baseline["revenue"].to_numpy(dtype=float),
+        }
+    )
+    return rows[CREDIT_COLUMNS]
 
 
 def attribute(
@@ -188,7 +230,9 @@ def attribute(
         One row per model, conversion and credited touch with the columns `CREDIT_COLUMNS`.
         For each model and conversion the shares sum to 1 and `revenue_credit` sums to the
         conversion's revenue. A conversion with no eligible touch gets one row with channel
-        `(none)`, share 1 and all of its revenue.
+        `(none)`, share 1 and all of its revenue. With `counterfactual_baseline`, the
+        counterfactual model adds a `(baseline)` row per conversion for the share it expects
+        without any touch; the touch rows then share the rest.
 
     Raises:
         AttributionInputError: The touches or conversions break a rule listed in

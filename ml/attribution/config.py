@@ -27,6 +27,10 @@ ALL_MODELS = HEURISTIC_MODELS + CHANNEL_MODELS
 HEADLINE_MODEL = COUNTERFACTUAL
 
 NO_CHANNEL = "(none)"
+# Credit the counterfactual model gives no touch: the share of a conversion it expects
+# without any touch (docs/attribution.md).
+BASELINE = "(baseline)"
+PSEUDO_CHANNELS = (NO_CHANNEL, BASELINE)
 OPPORTUNITY_CREATED = "opportunity_created"
 
 
@@ -52,6 +56,9 @@ class AttributionConfig:
             (iterative proportional fitting). When False, each conversion is split over its
             own channels in proportion to their global weights only.
         counterfactual_regularization: Inverse L2 strength `C` of the logistic regression.
+        counterfactual_baseline: Whether the counterfactual model credits the share of each
+            conversion it expects without any touch, `min(1, p0 / p(x))`, to a `(baseline)`
+            row instead of to the conversion's touches.
         confidence: Coverage of bootstrap intervals, between 0 and 1.
     """
 
@@ -66,6 +73,7 @@ class AttributionConfig:
     channel_grouping: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rake_channel_totals: bool = True
     counterfactual_regularization: float = 10.0
+    counterfactual_baseline: bool = True
     confidence: float = 0.95
 
     def __post_init__(self) -> None:

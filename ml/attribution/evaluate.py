@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from ml.attribution.config import PSEUDO_CHANNELS
+
 
 def _align(estimate: pd.Series, truth: pd.Series) -> tuple[pd.Series, pd.Series]:
     channels = truth.index.union(estimate.index)
@@ -49,6 +51,9 @@ def top_k_agreement(estimate: pd.Series, truth: pd.Series, k: int = 3) -> float:
 def compare_models(summary: pd.DataFrame, truth: pd.Series, k: int = 3) -> pd.DataFrame:
     """Score every model of a `summarize_channels` table against true shares.
 
+    The truth shares channels' incremental conversions, so `(none)` and `(baseline)` rows are
+    left out and each model's channel credit is rescaled to sum to 1 before scoring.
+
     Args:
         summary: Output of `summarize_channels` for one conversion type.
         truth: True share per channel.
@@ -59,8 +64,10 @@ def compare_models(summary: pd.DataFrame, truth: pd.Series, k: int = 3) -> pd.Da
     """
     rows = []
     for model, group in summary.groupby("model"):
-        estimate = group.set_index("channel")["share"]
-        estimate = estimate.drop(index="(none)", errors="ignore")
+        estimate = group.set_index("channel")["conversions"]
+        estimate = estimate.drop(index=list(PSEUDO_CHANNELS), errors="ignore")
+        if estimate.sum() > 0:
+            estimate = estimate / estimate.sum()
         rows.append(
             {
                 "model": model,

@@ -9,7 +9,8 @@ draw counts per journey from a seeded multinomial, so nothing is copied:
 - Markov, Shapley and the counterfactual model credit channels from all journeys together.
   They are refitted on the resampled path table (each distinct path's conversions, value and
   non-conversions weighted by the counts), and the credit is split over each distinct channel
-  set of the converting paths as `attribute` splits it.
+  set of the converting paths as `attribute` splits it. The counterfactual model's
+  `(baseline)` share of each conversion comes from the refitted model too.
 This gives the same resample distribution as rerunning `attribute` on the drawn journeys. A
 channel missing from a resample counts as 0 credit there. The intervals are percentile
 intervals of the channel's revenue credit over the resamples.
@@ -26,9 +27,17 @@ from ml.attribution.attribute import (
     attribute,
     channel_credit,
     converting_paths,
+    fit_counterfactual,
     summarize_channels,
 )
-from ml.attribution.config import CHANNEL_MODELS, MARKOV, NO_CHANNEL, AttributionConfig
+from ml.attribution.config import (
+    BASELINE,
+    CHANNEL_MODELS,
+    COUNTERFACTUAL,
+    MARKOV,
+    NO_CHANNEL,
+    AttributionConfig,
+)
 from ml.attribution.journeys import (
     eligible_touches,
     non_converting_journeys,
@@ -80,17 +89,36 @@ class _TypePaths:
         )
 
     def revenue_by_channel(
-        self, counts: np.ndarray, credit: dict[str, float], rake: bool
+        self,
+        counts: np.ndarray,
+        credit: dict[str, float],
+        rake: bool,
+        path_baseline: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Split the credit over the drawn conversions and sum their revenue per channel."""
+        """Split the credit over the drawn conversions and sum their revenue per channel.
+
+        Args:
+            counts: Draw count of each journey.
+            credit: Channel credit of the refitted model.
+            rake: Whether to match the channel totals.
+            path_baseline: `(baseline)` share of each path, or None for no baseline.
+
+        Returns:
+            Revenue per channel of `channels`, then the `(baseline)` revenue.
+        """
         drawn = counts[self.conversion_journey]
+        baseline = np.zeros(len(drawn))
+        if path_baseline is not None:
+            baseline = path_baseline[self.conversion_path]
+        part = drawn * (1.0 - baseline)
         size = len(self.patterns)
-        weights = np.bincount(self.conversion_pattern, weights=drawn, minlength=size)
-        revenue = np.bincount(self.conversion_pattern, weights=drawn * self.revenue, minlength=size)
+        weights = np.bincount(self.conversion_pattern, weights=part, minlength=size)
+        revenue = np.bincount(self.conversion_pattern, weights=part * self.revenue, minlength=size)
         kept = weights > 0
         totals = np.array([credit.get(channel, 0.0) for channel in self.channels])
         shares = split_pattern_shares(self.patterns[kept], weights[kept], totals, rake)
-        return revenue[kept] @ shares
+        baseline_revenue = float((drawn * baseline) @ self.revenue)
+        return np.append(revenue[kept] @ shares, baseline_revenue)
 
 
 def _type_paths(converting: pd.DataFrame, nulls: pd.Series, journey_index: pd.Index) -> _TypePaths:
@@ -150,7 +178,8 @@ def _channel_model_samples(
     config: AttributionConfig,
 ) -> pd.DataFrame:
     """Refit the channel-level models on every resample of one conversion type."""
-    samples = np.zeros((len(channel_models), len(paths.channels), len(draws)))
+    channels = [*paths.channels, BASELINE]
+    samples = np.zeros((len(channel_models), len(channels), len(draws)))
     # The Markov states of every path are indexed once; a resample only reweights them.
     chain = MarkovPaths.build(tuple(paths.paths), config.markov_order)
     for sample, counts in enumerate(draws):
@@ -158,18 +187,28 @@ def _channel_model_samples(
         if not table.conversions.sum():
             continue
         for row, model in enumerate(channel_models):
+            path_baseline = None
             if model == MARKOV:
                 result = chain.attribution(table.channels(), *paths.weighted_counts(counts))
                 credit = result.credited_conversions
+            elif model == COUNTERFACTUAL:
+                fitted = fit_counterfactual(table, config)
+                credit = fitted.credited_conversions
+                path_baseline = fitted.baseline_shares(paths.paths)
             else:
                 credit = channel_credit(table, model, config)
             samples[row, :, sample] = paths.revenue_by_channel(
-                counts, credit, config.rake_channel_totals
+                counts, credit, config.rake_channel_totals, path_baseline
             )
-    keys = pd.MultiIndex.from_product(
-        [channel_models, [conversion_type], paths.channels], names=KEYS
+    keys = pd.MultiIndex.from_product([channel_models, [conversion_type], channels], names=KEYS)
+    frame = pd.DataFrame(samples.reshape(-1, len(draws)), index=keys)
+    # Only the counterfactual model has a `(baseline)` credit.
+    no_baseline = (frame.index.get_level_values("channel") == BASELINE) & (
+        frame.index.get_level_values("model") != COUNTERFACTUAL
     )
-    return pd.DataFrame(samples.reshape(-1, len(draws)), index=keys)
+    if not config.counterfactual_baseline:
+        no_baseline = frame.index.get_level_values("channel") == BASELINE
+    return frame[~no_baseline]
 
 
 def resampled_channel_credit(

@@ -13,8 +13,9 @@ from dagster import (
     multi_asset,
 )
 
-from ml.attribution import AttributionConfig, attribute, bootstrap_channel_intervals
+from ml.attribution import AttributionConfig, bootstrap_channel_intervals
 from ml.attribution.comparison import assign_company_journeys, compare_experiments
+from ml.attribution.levels import ACCOUNT_LEVEL, attribute_levels, consent_shift_levels
 from ml.attribution.sensitivity import (
     threshold_sensitivity,
     touch_records_from_activities,
@@ -26,6 +27,7 @@ from orchestration.resources import WarehouseResource
 
 TOUCHES = AssetKey(["marts", "fct_touches"])
 CONVERSIONS = AssetKey(["marts", "fct_conversions"])
+CONVERSION_PEOPLE = AssetKey(["marts", "fct_conversion_people"])
 CREDITS = AssetKey(["attribution", "credits"])
 ACTIVITIES = AssetKey(["intermediate", "int_identity__activities_resolved"])
 RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
@@ -51,40 +53,60 @@ class AttributionRunConfig(Config):
         AssetSpec(
             ["attribution", "credits"],
             group_name="attribution",
-            deps=[TOUCHES, CONVERSIONS],
-            description="One row per attribution model, conversion and credited touch.",
+            deps=[TOUCHES, CONVERSIONS, CONVERSION_PEOPLE],
+            description=(
+                "One row per level (account or person), attribution model, conversion and "
+                "credited touch."
+            ),
         ),
         AssetSpec(
             ["attribution", "channel_intervals"],
             group_name="attribution",
             deps=[TOUCHES, CONVERSIONS],
-            description="Bootstrap interval of each channel's credit, per model.",
+            description="Bootstrap interval of each channel's account-level credit, per model.",
+        ),
+        AssetSpec(
+            ["attribution", "consent_shift"],
+            group_name="attribution",
+            deps=[TOUCHES, CONVERSIONS, CONVERSION_PEOPLE],
+            description=(
+                "Credit per level, model and channel with every touch beside the credit with "
+                "consented touches only."
+            ),
         ),
     ]
 )
 def attribution_credits(
     context: AssetExecutionContext, config: AttributionRunConfig, warehouse: WarehouseResource
 ) -> Iterator[MaterializeResult[Any]]:
-    """Credit every conversion to its touches under each attribution model.
+    """Credit every conversion to its touches under each attribution model, at two levels.
 
     The counterfactual model is the headline: it credits what removing a channel's touches
-    would lose, where path-based models credit traffic volume. See docs/attribution.md.
+    would lose, where path-based models credit traffic volume. Account level treats the
+    account's people as one journey; person level splits each conversion over the people
+    behind it (`marts.fct_conversion_people`). The consent report reruns the models on the
+    touches whose `consented` flag is true. See docs/attribution.md.
     """
     settings = AttributionConfig(lookback_days=config.lookback_days)
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
         conversions = read_table(con, "marts", "fct_conversions")
+        people = read_table(con, "marts", "fct_conversion_people")
     conversions["revenue"] = conversions["revenue"].astype(float)
     context.log.info(f"attributing {len(conversions)} conversions over {len(touches)} touches")
 
-    credits = attribute(touches, conversions, settings)
-    intervals = bootstrap_channel_intervals(touches, conversions, settings, credits)
+    credits = attribute_levels(touches, conversions, people, settings)
+    account = credits[credits["level"] == ACCOUNT_LEVEL].drop(columns="level")
+    intervals = bootstrap_channel_intervals(touches, conversions, settings, account)
+    intervals.insert(0, "level", ACCOUNT_LEVEL)
+    shift = consent_shift_levels(touches, conversions, people, settings)
 
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "credits", credits)
         replace_table(con, "attribution", "channel_intervals", intervals)
+        replace_table(con, "attribution", "consent_shift", shift)
 
-    credited = credits.groupby("model")["revenue_credit"].sum()
+    credited = credits.groupby(["level", "model"])["revenue_credit"].sum()
     yield MaterializeResult(
         asset_key=["attribution", "credits"],
         metadata={
@@ -92,11 +114,26 @@ def attribution_credits(
             "conversions": len(conversions),
             "touches": len(touches),
             "revenue_converted": float(conversions["revenue"].sum()),
-            **{f"revenue_credited_{model}": float(value) for model, value in credited.items()},
+            **{
+                f"revenue_credited_{level}_{model}": float(value)
+                for (level, model), value in credited.items()
+            },
         },
     )
     yield MaterializeResult(
         asset_key=["attribution", "channel_intervals"], metadata={"rows": len(intervals)}
+    )
+    moved = shift[shift["revenue_shift"] > 0].groupby(["level", "model"])["revenue_shift"].sum()
+    yield MaterializeResult(
+        asset_key=["attribution", "consent_shift"],
+        metadata={
+            "rows": len(shift),
+            "touches_without_consent": int((~touches["consented"].astype(bool)).sum()),
+            **{
+                f"revenue_moved_{level}_{model}": float(value)
+                for (level, model), value in moved.items()
+            },
+        },
     )
 
 
@@ -135,6 +172,7 @@ def attribution_sensitivity(
         person_clusters = read_table(con, "identity", "person_clusters")
         threshold_clusters = read_table(con, "identity", "threshold_clusters")
         credits = read_table(con, "attribution", "credits")
+        credits = credits[credits["level"] == ACCOUNT_LEVEL].drop(columns="level")
         assignments = (
             read_table(con, "raw", "experiment_assignments")
             if table_exists(con, "raw", "experiment_assignments")

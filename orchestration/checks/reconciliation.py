@@ -11,27 +11,33 @@ TOLERANCE_PER_CONVERSION = 0.01
 
 @asset_check(
     asset=["marts", "fct_attribution_credit"],
-    description="For every model, credited revenue per conversion equals its revenue.",
+    description=(
+        "For every level and model, credited revenue per conversion (channels, `(none)` and "
+        "`(baseline)` together) equals its revenue."
+    ),
     blocking=True,
 )
 def credits_sum_to_revenue(warehouse: WarehouseResource) -> AssetCheckResult:
-    """Compare each model's credited revenue with the revenue of each conversion."""
+    """Compare each level's and model's credited revenue with the revenue of each conversion."""
     with warehouse.get_connection(read_only=True) as con:
         mismatches = con.execute(
             """
             with credited as (
-                select attribution_model, conversion_id, sum(revenue_credit) as credited
+                select attribution_level, attribution_model, conversion_id,
+                    sum(revenue_credit) as credited
                 from marts.fct_attribution_credit
-                group by attribution_model, conversion_id
+                group by attribution_level, attribution_model, conversion_id
             ),
-            models as (select distinct attribution_model from credited)
-            select models.attribution_model, conversions.conversion_id,
+            models as (select distinct attribution_level, attribution_model from credited)
+            select models.attribution_level, models.attribution_model,
+                conversions.conversion_id,
                 cast(conversions.revenue as double) as revenue,
                 coalesce(credited.credited, 0) as credited
             from marts.fct_conversions as conversions
             cross join models
             left join credited
                 on credited.conversion_id = conversions.conversion_id
+                and credited.attribution_level = models.attribution_level
                 and credited.attribution_model = models.attribution_model
             where abs(cast(conversions.revenue as double) - coalesce(credited.credited, 0)) > ?
             """,

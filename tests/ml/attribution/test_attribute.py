@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from ml.attribution import AttributionConfig, attribute, summarize_channels
-from ml.attribution.config import ALL_MODELS, HEURISTIC_MODELS, NO_CHANNEL
+from ml.attribution.config import ALL_MODELS, BASELINE, HEURISTIC_MODELS, NO_CHANNEL
 from ml.attribution.journeys import AttributionInputError
 
 HEURISTICS = AttributionConfig(models=HEURISTIC_MODELS, half_life_days=1.0)
@@ -16,7 +16,7 @@ def credit_of(credits: pd.DataFrame, model: str, conversion_id: str) -> dict[str
 def test_attribute_single_touch_gets_everything(touches_factory, conversions_factory):
     touches = touches_factory([("j1", "t1", 0, "webinar"), ("j2", "t2", 0, "direct")])
     conversions = conversions_factory([("c1", "j1", "closed_won", 1, 500.0)])
-    credits = attribute(touches, conversions, AttributionConfig())
+    credits = attribute(touches, conversions, AttributionConfig(counterfactual_baseline=False))
     for model in ALL_MODELS:
         rows = credits[credits["model"] == model]
         assert list(rows["touch_id"]) == ["t1"], model
@@ -163,3 +163,47 @@ def test_attribute_duplicate_conversion_raises(touches_factory, conversions_fact
     )
     with pytest.raises(AttributionInputError, match="row 1, field 'conversion_id'"):
         attribute(touches, conversions, AttributionConfig())
+
+
+def test_baseline_share_hand_computed(touches_factory, conversions_factory):
+    # One channel, paths of one and of three touches. With (almost) no penalty the logistic
+    # fit is saturated: p = 1/4 on one touch and 3/4 on three, so the slope on log(1 + n) is
+    # 2 ln 3 / ln 2, the intercept -3 ln 3 and p0 = 1/28. Baseline shares are p0 / p: 1/7
+    # and 1/21.
+    touch_rows, conversion_rows = [], []
+    for index in range(4):
+        touch_rows.append((f"one{index}", f"one{index}-t", 0, "a"))
+        if index == 0:
+            conversion_rows.append(("c-one", "one0", "closed_won", 5, 700.0))
+    for index in range(4):
+        touch_rows.extend((f"three{index}", f"three{index}-t{k}", k, "a") for k in range(3))
+        if index < 3:
+            conversion_rows.append((f"c-three{index}", f"three{index}", "closed_won", 5, 210.0))
+    config = AttributionConfig(models=("counterfactual",), counterfactual_regularization=1e9)
+    credits = attribute(touches_factory(touch_rows), conversions_factory(conversion_rows), config)
+
+    one = credits[credits["conversion_id"] == "c-one"].set_index("channel")
+    assert one.loc[BASELINE, "share"] == pytest.approx(1 / 7, rel=1e-6)
+    assert one.loc["a", "share"] == pytest.approx(6 / 7, rel=1e-6)
+    assert one.loc[BASELINE, "revenue_credit"] == pytest.approx(100.0, rel=1e-6)
+    three = credits[credits["conversion_id"] == "c-three0"]
+    baseline = three[three["channel"] == BASELINE]
+    assert baseline["touch_id"].isna().all()
+    assert baseline["share"].sum() == pytest.approx(1 / 21, rel=1e-6)
+    touch_shares = three.loc[three["channel"] == "a", "share"]
+    assert touch_shares.to_numpy() == pytest.approx([20 / 63] * 3, rel=1e-6)
+    totals = credits.groupby("conversion_id")["revenue_credit"].sum()
+    revenue = conversions_factory(conversion_rows).set_index("conversion_id")["revenue"]
+    assert totals.to_dict() == pytest.approx(revenue.to_dict())
+
+
+def test_baseline_off_credits_touches_only(touches_factory, conversions_factory):
+    touches = touches_factory(
+        [("j1", "t1", 0, "a"), ("j2", "t2", 0, "a"), ("j3", "t3", 0, "b"), ("j3", "t4", 1, "a")]
+    )
+    conversions = conversions_factory([("c1", "j1", "closed_won", 2, 100.0)])
+    config = AttributionConfig(models=("counterfactual",), counterfactual_baseline=False)
+    credits = attribute(touches, conversions, config)
+
+    assert BASELINE not in set(credits["channel"])
+    assert credits["share"].sum() == pytest.approx(1.0)

@@ -15,6 +15,7 @@ conversions as (
 final as (
 
     select
+        cast(credits.attribution_level as varchar) as attribution_level,
         cast(credits.attribution_model as varchar) as attribution_model,
         cast(credits.conversion_id as varchar) as conversion_id,
         cast(credits.conversion_type as varchar) as conversion_type,

@@ -1,5 +1,5 @@
--- Revenue credited to each channel by each model, with the bootstrap interval where the
--- attribution assets computed one.
+-- Revenue credited to each channel by each level and model, with the bootstrap interval where
+-- the attribution assets computed one (account level only).
 with
 
 credits as (
@@ -17,6 +17,7 @@ intervals as (
 by_channel as (
 
     select
+        attribution_level,
         attribution_model,
         conversion_type,
         currency,
@@ -25,13 +26,14 @@ by_channel as (
         sum(credit_share) as credited_conversions,
         sum(revenue_credit) as revenue_credit
     from credits
-    group by attribution_model, conversion_type, currency, channel
+    group by attribution_level, attribution_model, conversion_type, currency, channel
 
 ),
 
 final as (
 
     select
+        cast(by_channel.attribution_level as varchar) as attribution_level,
         cast(by_channel.attribution_model as varchar) as attribution_model,
         cast(by_channel.conversion_type as varchar) as conversion_type,
         cast(by_channel.currency as varchar) as currency,
@@ -44,7 +46,8 @@ final as (
     from by_channel
     left join intervals
         on
-            by_channel.attribution_model = intervals.attribution_model
+            by_channel.attribution_level = intervals.attribution_level
+            and by_channel.attribution_model = intervals.attribution_model
             and by_channel.conversion_type = intervals.conversion_type
             and by_channel.channel = intervals.channel
 

@@ -14,18 +14,51 @@ olist_leads as (
 
 ),
 
+clusters as (
+
+    select * from {{ ref('stg_identity__person_clusters') }}
+
+),
+
+records as (
+
+    select * from {{ ref('int_identity__person_records_unioned') }}
+
+),
+
+-- NOTE: stand-in for a consent field. No landing source carries tracking consent yet; a web
+-- session carries the visitor's email only after they accepted tracking, so a person with a
+-- `web` identity record counts as consented and everyone else as not. Erasure requests are
+-- not applied here. Attribution reads only the boolean `consented` below, so a real consent
+-- source can replace this CTE without touching the attribution code.
+consented_people as (
+
+    select distinct clusters.person_id
+    from clusters
+    inner join records
+        on clusters.record_id = records.record_id
+    where records.source = 'web'
+
+),
+
 account_touches as (
 
     select
-        activity_id as touch_id,
-        account_id as journey_id,
-        person_id,
-        channel,
-        program,
-        occurred_at as touched_at,
-        is_qualified_influence
+        activities.activity_id as touch_id,
+        activities.account_id as journey_id,
+        activities.person_id,
+        activities.channel,
+        activities.program,
+        activities.occurred_at as touched_at,
+        activities.is_qualified_influence,
+        consented_people.person_id is not null as consented
     from activities
-    where is_touch and account_id is not null and occurred_at is not null
+    left join consented_people
+        on activities.person_id = consented_people.person_id
+    where
+        activities.is_touch
+        and activities.account_id is not null
+        and activities.occurred_at is not null
 
 ),
 
@@ -38,7 +71,10 @@ olist_touches as (
         origin as channel,
         landing_page_id as program,
         first_contact_at as touched_at,
-        false as is_qualified_influence
+        false as is_qualified_influence,
+        -- A lead filled in Olist's contact form; the data set records no tracking consent,
+        -- so its one touch counts as consented and the consent report leaves it alone.
+        true as consented
     from olist_leads
 
 ),
@@ -60,7 +96,8 @@ final as (
         cast(channel as varchar) as channel,
         cast(program as varchar) as program,
         cast(touched_at as timestamptz) as touched_at,
-        cast(is_qualified_influence as boolean) as is_qualified_influence
+        cast(is_qualified_influence as boolean) as is_qualified_influence,
+        cast(consented as boolean) as consented
     from unioned
 
 )

@@ -9,6 +9,7 @@ source as (
 renamed as (
 
     select
+        level as attribution_level,
         model as attribution_model,
         conversion_id,
         conversion_type,
