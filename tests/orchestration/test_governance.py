@@ -8,10 +8,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    SensorResult,
+    SkipReason,
+    build_sensor_context,
+    materialize,
+)
 
+from orchestration.assets.scoring import member_scoring
 from orchestration.definitions import defs
-from orchestration.resources import LandingResource
+from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.sensors import feedback_file_sensor
 from tests.conftest import PipelineRun, failure_messages
 
@@ -193,3 +200,24 @@ def test_new_score_complaints_flag_the_next_review(simulated_run: PipelineRun, t
     assert after["feedback_score_right"] == before["feedback_score_right"]
     assert "feedback_score_wrong" in after["flags"].split(",")
     assert after["auc"] == pytest.approx(before["auc"])
+
+
+@pytest.mark.slow
+def test_rescoring_same_data_registers_nothing(simulated_run: PipelineRun, tmp_path: Path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(simulated_run.warehouse, warehouse)
+
+    result = materialize(
+        [member_scoring], resources={"warehouse": WarehouseResource(database_path=str(warehouse))}
+    )
+
+    assert result.success
+    [metadata] = [
+        event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path == ["governance", "model_registry"]
+    ]
+    assert metadata["newly_registered"].value is False
+    assert metadata["rows"].value == 1
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from governance.model_artifacts").fetchone() == (1,)
