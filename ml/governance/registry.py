@@ -1,9 +1,10 @@
 """The model registry: one row per trained model version in `governance.model_registry`.
 
-A version id is a content hash of the model name, its parameters, its training window and its
-feature list, so training the same model on the same window twice gives the same id and the
-second registration changes nothing. The fitted model itself is pickled into
-`governance.model_artifacts`, so a review can score new data without retraining.
+A version id is a content hash of the model name, its parameters, its training window, its
+feature list and a fingerprint of its data. Training the same model on the same data twice
+therefore gives the same id, and the second registration changes nothing. The fitted model
+itself is pickled into `governance.model_artifacts`, so a review can score new data without
+retraining.
 
 Champion rule: the first version registered under a model name becomes its `champion`.
 Later versions are registered as `candidate`, and reviews keep judging the champion until
@@ -51,6 +52,7 @@ create table if not exists {SCHEMA}.model_registry (
     train_rows bigint,
     test_rows bigint,
     feature_profile varchar not null,
+    data_fingerprint varchar not null,
     git_commit varchar,
     primary key (model_name, version)
 )
@@ -82,6 +84,8 @@ class ModelRegistration:
         metrics: auc, brier, ece, base_rate, train_rows and test_rows of the evaluation.
         feature_profile: `ml.governance.drift.profile_features` of the evaluation rows.
         trained_at: UTC time of the training run.
+        data_fingerprint: Hash of the data the model was trained and evaluated on (see
+            `ml.governance.warehouse.data_fingerprint`); part of the version.
         git_commit: Commit of the code that trained the model, if known.
     """
 
@@ -95,17 +99,19 @@ class ModelRegistration:
     metrics: dict[str, float]
     feature_profile: dict[str, dict[str, Any]]
     trained_at: datetime
+    data_fingerprint: str = ""
     git_commit: str | None = None
 
     @property
     def version(self) -> str:
-        """Content hash of name, parameters, training window and features (16 hex digits)."""
+        """Content hash of name, parameters, window, features and data (16 hex digits)."""
         identity = {
             "model_name": self.model_name,
             "parameters": self.parameters,
             "training_start": self.training_start.isoformat(),
             "training_end": self.training_end.isoformat(),
             "features": self.features,
+            "data_fingerprint": self.data_fingerprint,
         }
         text = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -167,7 +173,7 @@ def register_model(
         metrics = registration.metrics
         con.execute(
             f"insert into {SCHEMA}.model_registry values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 registration.model_name,
                 version,
@@ -183,6 +189,7 @@ def register_model(
                 *(_nullable(metrics.get(name)) for name in METRIC_COLUMNS[:4]),
                 *(int(metrics.get(name, 0)) for name in METRIC_COLUMNS[4:]),
                 json.dumps(registration.feature_profile, sort_keys=True),
+                registration.data_fingerprint,
                 registration.git_commit,
             ],
         )

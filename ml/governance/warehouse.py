@@ -6,7 +6,10 @@ marts exactly as training did, scores them with the registered champion, and wri
 to `governance.model_reviews` and the per-group rows to `governance.bias_metrics`.
 """
 
+import hashlib
+import json
 import logging
+import math
 from dataclasses import asdict, dataclass, field
 
 import duckdb
@@ -157,6 +160,24 @@ def _model_features(snapshots: pd.DataFrame, features: list[str]) -> pd.DataFram
     return frame
 
 
+def data_fingerprint(
+    evaluation: pd.DataFrame, features: list[str], metrics: dict[str, float]
+) -> str:
+    """Hash the evaluation rows (keys, features, labels) and the training metrics.
+
+    The metrics include the training row count, and a model fitted on other training rows
+    almost surely scores the evaluation rows differently, so a change in training data
+    changes the fingerprint even where the evaluation rows are the same.
+    """
+    columns = ["entity_id", "cutoff", *features, "label"]
+    hashed = pd.util.hash_pandas_object(evaluation[columns], index=False).to_numpy()
+    digest = hashlib.sha256(hashed.tobytes())
+    # Rounded, so that float noise in the last digits cannot change the version.
+    rounded = {name: round(value, 6) for name, value in metrics.items() if math.isfinite(value)}
+    digest.update(json.dumps(rounded, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
 def register_conversion_model(
     con: duckdb.DuckDBPyConnection,
     scoring: MemberScoring,
@@ -178,6 +199,9 @@ def register_conversion_model(
     features = list(result.model.feature_names)
     evaluation = sorted(pd.to_datetime(result.test_predictions["cutoff"]).unique())
     rows = labelled_snapshots(inputs, config, list(evaluation))
+    model_rows = pd.concat(
+        [rows[["entity_id", "cutoff", "label"]], _model_features(rows, features)], axis=1
+    )
     training = latest_labelled_cutoffs(scoring.as_of, config, config.max_cutoffs)
     registration = ModelRegistration(
         model_name=MODEL_NAME,
@@ -188,8 +212,9 @@ def register_conversion_model(
         evaluation_start=evaluation[0].date(),
         evaluation_end=evaluation[-1].date(),
         metrics=dict(result.metrics),
-        feature_profile=profile_features(_model_features(rows, features), features),
+        feature_profile=profile_features(model_rows, features),
         trained_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+        data_fingerprint=data_fingerprint(model_rows, features, dict(result.metrics)),
         git_commit=current_git_commit(),
     )
     return register_model(con, registration, result.model)
@@ -288,6 +313,8 @@ def run_model_review(
         else pd.DataFrame(columns=["feedback_type", "person_id", "submitted_at"])
     )
     reviewed_at = pd.Timestamp.now(tz="UTC")
+    # NOTE: all score feedback counts, also statements about scores of earlier model versions,
+    # because the warehouse keeps no history of the scores a submitter saw.
     review = review_model(
         registered, snapshots, summarise_score_feedback(feedback_rows), review_config, reviewed_at
     )

@@ -69,10 +69,14 @@ def test_version_changes_with_window_and_parameters(trained):
 
     later_window = dataclasses.replace(registration, training_end=CUTOFFS[-1].date())
     other_parameters = dataclasses.replace(registration, parameters={"horizon_days": 60})
+    other_data = dataclasses.replace(registration, data_fingerprint="0123456789abcdef")
+    retrained = dataclasses.replace(registration, trained_at=registration.trained_at.replace(day=9))
 
     assert len(registration.version) == 16
     assert later_window.version != registration.version
     assert other_parameters.version != registration.version
+    assert other_data.version != registration.version
+    assert retrained.version == registration.version
 
 
 def test_first_version_is_champion_until_promotion(con, trained):
