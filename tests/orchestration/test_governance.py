@@ -16,6 +16,7 @@ from dagster import (
     materialize,
 )
 
+from orchestration.assets.governance import model_review
 from orchestration.assets.scoring import member_scoring
 from orchestration.definitions import defs
 from orchestration.resources import LandingResource, WarehouseResource
@@ -221,3 +222,26 @@ def test_rescoring_same_data_registers_nothing(simulated_run: PipelineRun, tmp_p
     assert metadata["rows"].value == 1
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from governance.model_artifacts").fetchone() == (1,)
+
+
+@pytest.mark.slow
+def test_review_flags_drift_planted_in_marts(simulated_run: PipelineRun, tmp_path: Path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(simulated_run.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        # Keep one activity in four, as if most sources stopped exporting: counts collapse.
+        con.execute(
+            "delete from marts.fct_activities where hash(activity_id) % 4 <> 0 "
+            "and occurred_at < (select max(occurred_at) from marts.fct_activities)"
+        )
+
+    result = materialize(
+        [model_review], resources={"warehouse": WarehouseResource(database_path=str(warehouse))}
+    )
+
+    assert result.success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        review = con.execute("select * from governance.model_reviews").df().iloc[0]
+    assert "feature_drift" in review["flags"].split(",")
+    assert review["max_psi"] > 0.2
+    assert review["drifted_features"] != ""
