@@ -6,6 +6,7 @@ docs/sources.md describes the same layout for people; keep the two in step.
 from dataclasses import dataclass
 
 from ingest.schema import TableSchema
+from ml.governance.feedback import FEEDBACK_TYPES, SUBJECT_FIELDS
 
 # Olist re-saved through a spreadsheet writes dates as DD-MM-YYYY, some with hours and minutes.
 OLIST_DATE_FORMATS = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y")
@@ -510,6 +511,25 @@ PRIVACY = SourceSpec(
     ),
 )
 
+# Feedback on scores and deals from sales and success teams (docs/model-governance.md).
+FEEDBACK = SourceSpec(
+    "feedback",
+    (
+        _csv(
+            TableSchema(
+                "feedback_submissions",
+                key=("feedback_id",),
+                required=("feedback_id", "submitted_at", "submitted_by", "feedback_type"),
+                timestamps=("submitted_at",),
+                event_times=("submitted_at",),
+                allowed_values={"feedback_type": FEEDBACK_TYPES},
+                required_by_value={"feedback_type": SUBJECT_FIELDS},
+            ),
+            "*.csv",
+        ),
+    ),
+)
+
 SOURCES: dict[str, SourceSpec] = {
     source.name: source
     for source in (
@@ -529,5 +549,6 @@ SOURCES: dict[str, SourceSpec] = {
         CRM,
         EXPERIMENTS,
         PRIVACY,
+        FEEDBACK,
     )
 }

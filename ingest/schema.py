@@ -31,6 +31,10 @@ class TableSchema:
             in any case) when present.
         currency_of: Amount field to the field holding its currency code: an amount given
             without a currency is rejected when the file has the currency field.
+        allowed_values: Field to the values it may take when present, compared after
+            trimming and lower-casing, such as the feedback types of a feedback file.
+        required_by_value: Field to {value: fields that must be non-empty when the field
+            has that value}, such as a person email for feedback about a person's score.
     """
 
     table: str
@@ -44,3 +48,5 @@ class TableSchema:
     non_negative: tuple[str, ...] = ()
     booleans: tuple[str, ...] = ()
     currency_of: dict[str, str] = field(default_factory=dict)
+    allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required_by_value: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)

@@ -54,6 +54,43 @@ def _epoch_sql(column: str) -> str:
     return f"to_timestamp(try_cast(trim({column}) as double))"
 
 
+def _normalised(column: str) -> str:
+    return f"lower(trim({column}))"
+
+
+def _value_rules(schema: TableSchema, columns: set[str]) -> list[Rule]:
+    """Rules on allowed values, and on fields that a value makes required."""
+    rules = []
+    for name, allowed in schema.allowed_values.items():
+        if name in columns:
+            column = quote(name)
+            values = ", ".join(literal(value) for value in allowed)
+            rules.append(
+                Rule(
+                    name,
+                    f"value not allowed, expected one of {', '.join(allowed)}",
+                    f"{_present(column)} and {_normalised(column)} not in ({values})",
+                )
+            )
+    for name, requirements in schema.required_by_value.items():
+        if name not in columns:
+            continue
+        for value, needed in requirements.items():
+            condition = f"{_normalised(quote(name))} = {literal(value)}"
+            for other in needed:
+                if other in columns:
+                    reason = f"missing field required when {name} is {value}"
+                    rules.append(
+                        Rule(other, reason, f"{condition} and not {_present(quote(other))}")
+                    )
+                else:
+                    # The file lacks the column, so the row is reported on the field whose
+                    # value made it required.
+                    reason = f"missing column {other}, required when {name} is {value}"
+                    rules.append(Rule(name, reason, condition))
+    return rules
+
+
 def build_rules(schema: TableSchema, columns: set[str], tolerance: timedelta) -> list[Rule]:
     """List the rules of `schema` that apply to the staged columns, in checking order.
 
@@ -68,6 +105,7 @@ def build_rules(schema: TableSchema, columns: set[str], tolerance: timedelta) ->
     horizon = f"now() + interval '{int(tolerance.total_seconds())} seconds'"
     for name in schema.required:
         rules.append(Rule(name, "missing required field", f"not {_present(quote(name))}"))
+    rules.extend(_value_rules(schema, columns))
 
     for name in schema.timestamps:
         if name in columns:

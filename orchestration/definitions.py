@@ -6,16 +6,17 @@ from dagster_dbt import DbtCliResource
 from orchestration.assets.attribution import attribution_credits, attribution_sensitivity
 from orchestration.assets.dbt import DBT_EXECUTABLE, dbt_models, dbt_project
 from orchestration.assets.forecasting import revenue_forecast
+from orchestration.assets.governance import model_review
 from orchestration.assets.identity import identity_resolution
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.scoring import member_scoring
 from orchestration.assets.windows import conversion_windows
 from orchestration.checks.expectations import expectation_checks
 from orchestration.checks.reconciliation import credits_sum_to_revenue
-from orchestration.jobs import demo_job, raw_load_job
+from orchestration.jobs import demo_job, model_review_job, raw_load_job
 from orchestration.resources import LandingResource, WarehouseResource
-from orchestration.schedules import daily_refresh_schedule
-from orchestration.sensors import landing_file_sensor
+from orchestration.schedules import daily_refresh_schedule, weekly_model_review_schedule
+from orchestration.sensors import feedback_file_sensor, landing_file_sensor
 
 defs = Definitions(
     assets=[
@@ -27,11 +28,12 @@ defs = Definitions(
         revenue_forecast,
         conversion_windows,
         member_scoring,
+        model_review,
     ],
     asset_checks=[*expectation_checks, credits_sum_to_revenue],
-    jobs=[demo_job, raw_load_job],
-    schedules=[daily_refresh_schedule],
-    sensors=[landing_file_sensor],
+    jobs=[demo_job, raw_load_job, model_review_job],
+    schedules=[daily_refresh_schedule, weekly_model_review_schedule],
+    sensors=[landing_file_sensor, feedback_file_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(),

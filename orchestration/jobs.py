@@ -1,8 +1,15 @@
 """Jobs, selected by group so they follow the folders."""
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetKey, AssetSelection, define_asset_job
 
 # Every asset: load the landing folder, build the marts, resolve, attribute, forecast.
 demo_job = define_asset_job("demo_job", selection=AssetSelection.all())
 
 raw_load_job = define_asset_job("raw_load_job", selection=AssetSelection.groups("raw"))
+
+# The model review: reload feedback files, rebuild the feedback marts, then review the
+# registered conversion model and its bias by group. It does not retrain or rescore members.
+FEEDBACK_SUBMISSIONS = AssetKey(["raw", "feedback_submissions"])
+model_review_job = define_asset_job(
+    "model_review_job", selection=AssetSelection.assets(FEEDBACK_SUBMISSIONS).downstream()
+)

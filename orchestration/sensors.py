@@ -1,4 +1,4 @@
-"""Sensors: start the raw loads when files arrive or change in the landing folder."""
+"""Sensors: start the raw loads, or the model review, when landing files arrive or change."""
 
 import hashlib
 import json
@@ -15,6 +15,8 @@ from dagster import (
 
 from ingest import SOURCES
 from ingest.files import snapshot_landing
+from ingest.registry import FEEDBACK
+from orchestration.jobs import model_review_job
 from orchestration.resources import LandingResource
 
 LANDING_POLL_SECONDS = 60
@@ -34,8 +36,15 @@ def landing_file_sensor(
 
     A deleted file requests nothing, because the loaders keep the rows of deleted files.
     """
+    return _request_for_changes(context, landing, [spec.folder for spec in SOURCES.values()])
+
+
+def _request_for_changes(
+    context: SensorEvaluationContext, landing: LandingResource, folders: list[str]
+) -> SensorResult | SkipReason:
+    """Request one run when files in `folders` are new or changed since the cursor."""
     previous: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
-    current = snapshot_landing(landing.path, [spec.folder for spec in SOURCES.values()])
+    current = snapshot_landing(landing.path, folders)
     changed = sorted(path for path, signature in current.items() if previous.get(path) != signature)
     if not changed:
         return SkipReason(f"no new or changed files among {len(current)} in {landing.path}")
@@ -51,4 +60,21 @@ def landing_file_sensor(
     )
 
 
-sensors = [landing_file_sensor]
+@sensor(
+    name="feedback_file_sensor",
+    job=model_review_job,
+    minimum_interval_seconds=LANDING_POLL_SECONDS,
+    default_status=DefaultSensorStatus.STOPPED,
+    description=(
+        "Requests a model review run when a feedback file in landing/feedback is new or has "
+        "changed, so the feedback labels and review counts follow it."
+    ),
+)
+def feedback_file_sensor(
+    context: SensorEvaluationContext, landing: LandingResource
+) -> SensorResult | SkipReason:
+    """Compare the feedback files with the cursor and request `model_review_job` on a change."""
+    return _request_for_changes(context, landing, [FEEDBACK.folder])
+
+
+sensors = [landing_file_sensor, feedback_file_sensor]

@@ -13,6 +13,7 @@ from simulator import (
     community,
     crm,
     experiment,
+    feedback,
     lifecycle,
     marketing,
     offline,
@@ -112,6 +113,7 @@ def _write_chunk(ctx: ChunkContext, worlds: SimulatedWorlds, totals: RunTotals) 
     deal_ids = {position: ids_by_deal[id(deal)] for position, deal in enumerate(world.deals)}
     lifecycle.write_lifecycle(ctx.sink, ctx.config, ctx.chunk, ctx.touches, world, deal_ids)
     offline.write_offline_truth(ctx, offline_rows)
+    feedback.write_feedback(ctx, crm_result)
     ctx.flush()
 
 

@@ -187,16 +187,15 @@ def _cutoffs(as_of: pd.Timestamp, config: MemberScoringConfig) -> list[pd.Timest
     return [last - index * spacing for index in reversed(range(config.max_cutoffs))]
 
 
-def fit_conversion_propensity(
-    activities: pd.DataFrame, table: pd.DataFrame, as_of: pd.Timestamp, config: MemberScoringConfig
-) -> tuple[pd.DataFrame, PropensityResult | None, str | None]:
-    """Train conversion-within-horizon propensity and score members not yet converted at as_of.
+def conversion_inputs(
+    activities: pd.DataFrame, table: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Shape activities and the member table for `build_snapshots` of conversion propensity.
 
     Returns:
-        person_id and conversion_propensity (empty when skipped), the trained result or None,
-        and the reason it was skipped or None.
+        Activities (entity_id, action, occurred_at), conversion events (entity_id,
+        occurred_at) and eligibility (from first seen until converted).
     """
-    empty = pd.DataFrame({"person_id": pd.Series(dtype="string"), "conversion_propensity": []})
     entity_activities = activities.rename(
         columns={"person_id": "entity_id", "activity_type": "action"}
     )[["entity_id", "action", "occurred_at"]]
@@ -209,6 +208,33 @@ def fit_conversion_propensity(
             "eligible_until": table["converted_at"],
         }
     )
+    return entity_activities, events, eligibility
+
+
+def known_activities(activities: pd.DataFrame) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Keep activities of known persons (UTC times) and return them with the scoring time.
+
+    The scoring time is the day after the latest activity of a known person, so a rerun on
+    the same warehouse gives the same result.
+    """
+    known = activities.dropna(subset=["person_id"]).assign(
+        occurred_at=lambda frame: pd.to_datetime(frame["occurred_at"], utc=True)
+    )
+    latest = known["occurred_at"].max() if not known.empty else pd.Timestamp("1970-01-01", tz="UTC")
+    return known, latest.floor("D") + pd.Timedelta(days=1)
+
+
+def fit_conversion_propensity(
+    activities: pd.DataFrame, table: pd.DataFrame, as_of: pd.Timestamp, config: MemberScoringConfig
+) -> tuple[pd.DataFrame, PropensityResult | None, str | None]:
+    """Train conversion-within-horizon propensity and score members not yet converted at as_of.
+
+    Returns:
+        person_id and conversion_propensity (empty when skipped), the trained result or None,
+        and the reason it was skipped or None.
+    """
+    empty = pd.DataFrame({"person_id": pd.Series(dtype="string"), "conversion_propensity": []})
+    entity_activities, events, eligibility = conversion_inputs(activities, table)
     snapshots = build_snapshots(
         entity_activities, events, eligibility, _cutoffs(as_of, config), config.propensity
     )
@@ -324,11 +350,7 @@ def score_members(
         Typed output frames (columns as in the `*_DTYPES` constants, also when empty) and the
         propensity model, or the reason it was skipped.
     """
-    known = activities.dropna(subset=["person_id"]).assign(
-        occurred_at=lambda frame: pd.to_datetime(frame["occurred_at"], utc=True)
-    )
-    latest = known["occurred_at"].max() if not known.empty else pd.Timestamp("1970-01-01", tz="UTC")
-    as_of = latest.floor("D") + pd.Timedelta(days=1)
+    known, as_of = known_activities(activities)
     table = build_member_table(members, accounts, opportunities, erased)
 
     propensities, propensity, skipped = fit_conversion_propensity(known, table, as_of, config)

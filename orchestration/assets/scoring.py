@@ -12,6 +12,8 @@ from dagster import (
     multi_asset,
 )
 
+from ml.governance.registry import ensure_registry
+from ml.governance.warehouse import ScoringInputs, register_conversion_model
 from ml.io import read_table, replace_table, table_exists
 from ml.metadata import write_metadata
 from ml.scoring.warehouse import (
@@ -68,15 +70,42 @@ def _model_metadata(
     }
 
 
+def _register_model(
+    scoring: MemberScoring,
+    config: MemberScoringConfig,
+    warehouse: WarehouseResource,
+    inputs: ScoringInputs,
+) -> dict[str, Any]:
+    """Register the trained conversion model in governance.model_registry; return metadata."""
+    with warehouse.get_connection() as con:
+        ensure_registry(con)
+        registered = register_conversion_model(con, scoring, config, inputs)
+        count = con.execute("select count(*) from governance.model_registry").fetchone()
+    metadata: dict[str, Any] = {"rows": int(count[0]) if count else 0}
+    if registered is None:
+        metadata["note"] = "no conversion model trained; nothing registered"
+    else:
+        metadata.update({"version": registered[0], "newly_registered": registered[1]})
+    return metadata
+
+
 @multi_asset(
     specs=[
+        *(
+            AssetSpec(
+                ["scoring", name],
+                group_name="scoring",
+                deps=[*MART_DEPS, ERASURE_REQUESTS, PERSON_CLUSTERS, RECORDS],
+                description=description,
+            )
+            for name, description in TABLE_DESCRIPTIONS.items()
+        ),
         AssetSpec(
-            ["scoring", name],
-            group_name="scoring",
-            deps=[*MART_DEPS, ERASURE_REQUESTS, PERSON_CLUSTERS, RECORDS],
-            description=description,
-        )
-        for name, description in TABLE_DESCRIPTIONS.items()
+            ["governance", "model_registry"],
+            group_name="governance",
+            deps=MART_DEPS,
+            description="One row per trained model version: window, features, metrics, profile.",
+        ),
     ]
 )
 def member_scoring(
@@ -85,8 +114,9 @@ def member_scoring(
     """Segment members, choose next-best actions for consented ones, and score behaviour.
 
     Conversion propensity is trained when the history has enough conversions, otherwise
-    skipped with its reason in the metadata. Consent comes from identified web sessions and
-    erasure requests. See docs/forecasting-and-scoring.md.
+    skipped with its reason in the metadata; a trained model is registered in
+    governance.model_registry (a second run on the same data adds nothing). Consent comes
+    from identified web sessions and erasure requests. See docs/forecasting-and-scoring.md.
     """
     config = MemberScoringConfig()
     with warehouse.get_connection() as con:
@@ -108,6 +138,8 @@ def member_scoring(
             replace_table(con, "scoring", name, frame)
 
     model_metadata = _model_metadata(scoring, config, warehouse)
+    inputs = ScoringInputs(activities, members, accounts, opportunities)
+    registry_metadata = _register_model(scoring, config, warehouse, inputs)
     segments = scoring.member_segments["segment"].value_counts().to_dict()
     for name, frame in outputs.items():
         metadata: dict[str, Any] = {"rows": len(frame)}
@@ -116,3 +148,4 @@ def member_scoring(
             metadata["consented"] = int(scoring.member_segments["consent"].sum())
             metadata.update(model_metadata)
         yield MaterializeResult(asset_key=["scoring", name], metadata=metadata)
+    yield MaterializeResult(asset_key=["governance", "model_registry"], metadata=registry_metadata)

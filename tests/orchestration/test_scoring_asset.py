@@ -190,9 +190,9 @@ def test_scoring_asset_types_empty_outputs(tmp_path: Path) -> None:
 
     metadata = _materialize(path)
 
-    assert {name: values["rows"] for name, values in metadata.items()} == dict.fromkeys(
-        OUTPUT_TYPES, 0
-    )
+    assert {name: metadata[name]["rows"] for name in OUTPUT_TYPES} == dict.fromkeys(OUTPUT_TYPES, 0)
+    assert metadata["model_registry"]["rows"] == 0
+    assert "nothing registered" in str(metadata["model_registry"]["note"])
     with duckdb.connect(str(path), read_only=True) as con:
         for table, expected in OUTPUT_TYPES.items():
             assert _column_types(con, table) == expected, table

@@ -1,0 +1,1 @@
+"""Model governance: registry, scheduled review, bias monitoring and sales feedback labels."""
