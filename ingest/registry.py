@@ -510,6 +510,22 @@ PRIVACY = SourceSpec(
     ),
 )
 
+CONSENT = SourceSpec(
+    "consent",
+    (
+        _csv(
+            TableSchema(
+                "consent_receipts",
+                key=("receipt_id",),
+                required=("receipt_id", "subject_email", "status", "updated_at"),
+                timestamps=("updated_at",),
+                event_times=("updated_at",),
+            ),
+            "consent_receipts*.csv",
+        ),
+    ),
+)
+
 SOURCES: dict[str, SourceSpec] = {
     source.name: source
     for source in (
@@ -529,5 +545,6 @@ SOURCES: dict[str, SourceSpec] = {
         CRM,
         EXPERIMENTS,
         PRIVACY,
+        CONSENT,
     )
 }
