@@ -8,6 +8,9 @@
     views, so a filter reads the list when a later model queries them; that is why the marts
     of the run that processes a request are already clean. `on-run-start` in dbt_project.yml
     creates the table empty before the first identity run.
+
+    NOTE: raw tables and quarantine keep the erased rows as loaded; an operator purges
+    them (docs/known-shortcomings.md).
 -#}
 {% macro erased_records_relation() -%}
     identity.erased_records

@@ -252,6 +252,8 @@ def erased_keys(
         `record_id`, `email` (normalized as `normalize_email`) or `handle`
         (`<source>:<handle>`). No clear text is kept.
     """
+    # NOTE: unsalted SHA-256, so anyone holding a candidate email can test whether it was
+    # erased; a keyed hash shared by Python and SQL would prevent that.
     by_id = records.assign(record_id=records["record_id"].astype(str)).set_index("record_id")
     rows: list[tuple[str, str, str]] = []
     request_ids = requests["request_id"].astype(str)

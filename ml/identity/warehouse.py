@@ -162,6 +162,8 @@ def _erase(
     requests = inputs.erasure_requests
     new = requests[~requests["request_id"].astype(str).isin(handled)].reset_index(drop=True)
 
+    # NOTE: erasure reaches the records resolution joined to the request's email, not
+    # records it left apart (an unlinked handle, an anonymous web cookie id).
     by_request = records_by_request(result, inputs.records, new)
     reduced, audit = apply_erasure(result, inputs.records, new, erased_at=when)
     linked = offline.links.dropna(subset=["person_id"])

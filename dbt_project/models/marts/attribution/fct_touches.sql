@@ -1,5 +1,8 @@
 -- The touches attribution credits: every activity marked as a touch, on the journey of the
 -- account that made it, plus each Olist lead's first contact as a one-touch journey.
+-- `consented` is the person's consent (identity.person_consent). A touch without a known
+-- consent record is not consented: people without a receipt, and Olist leads, whose
+-- export has no consent field.
 with
 
 activities as (
@@ -14,18 +17,30 @@ olist_leads as (
 
 ),
 
+person_consent as (
+
+    select * from {{ ref('stg_identity__person_consent') }}
+
+),
+
 account_touches as (
 
     select
-        activity_id as touch_id,
-        account_id as journey_id,
-        person_id,
-        channel,
-        program,
-        occurred_at as touched_at,
-        is_qualified_influence
+        activities.activity_id as touch_id,
+        activities.account_id as journey_id,
+        activities.person_id,
+        activities.channel,
+        activities.program,
+        activities.occurred_at as touched_at,
+        activities.is_qualified_influence,
+        coalesce(person_consent.consented, false) as consented
     from activities
-    where is_touch and account_id is not null and occurred_at is not null
+    left join person_consent
+        on activities.person_id = person_consent.person_id
+    where
+        activities.is_touch
+        and activities.account_id is not null
+        and activities.occurred_at is not null
 
 ),
 
@@ -38,7 +53,8 @@ olist_touches as (
         origin as channel,
         landing_page_id as program,
         first_contact_at as touched_at,
-        false as is_qualified_influence
+        false as is_qualified_influence,
+        false as consented
     from olist_leads
 
 ),
@@ -60,7 +76,8 @@ final as (
         cast(channel as varchar) as channel,
         cast(program as varchar) as program,
         cast(touched_at as timestamptz) as touched_at,
-        cast(is_qualified_influence as boolean) as is_qualified_influence
+        cast(is_qualified_influence as boolean) as is_qualified_influence,
+        cast(consented as boolean) as consented
     from unioned
 
 )
