@@ -1,6 +1,7 @@
 """Identity resolution: source identity records -> people, accounts, consent, offline links."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -117,7 +118,7 @@ def identity_resolution(
 
     metrics = {key: MetadataValue.text(str(value)) for key, value in run.result.metrics.items()}
     clusters = run.result.clusters
-    metadata = {
+    metadata: dict[str, dict[str, Any]] = {
         "person_clusters": {
             "records": len(clusters),
             "people": int(clusters["person_id"].nunique()),
