@@ -252,8 +252,8 @@ def erased_keys(
         `record_id`, `email` (normalized as `normalize_email`) or `handle`
         (`<source>:<handle>`). No clear text is kept.
     """
-    # NOTE: unsalted SHA-256, so anyone holding a candidate email can test whether it was
-    # erased; a keyed hash shared by Python and SQL would prevent that.
+    # NOTE: the hashes are unsalted SHA-256, so anyone holding a candidate email can test
+    # whether it was erased. A keyed hash shared by Python and SQL would prevent that.
     by_id = records.assign(record_id=records["record_id"].astype(str)).set_index("record_id")
     rows: list[tuple[str, str, str]] = []
     request_ids = requests["request_id"].astype(str)
@@ -277,3 +277,39 @@ def erased_keys(
     return keys[ERASED_KEY_COLUMNS].astype(
         {"key_type": "string", "key_sha256": "string", "request_id": "string"}
     )
+
+
+def widen_to_threshold(
+    result: IdentityResult, by_request: dict[str, set[str]], threshold: float
+) -> dict[str, set[str]]:
+    """Add to each request the records that share a cluster with its records at `threshold`.
+
+    An erasure should remove a record that may be the person's rather than keep one that
+    is, so a low sensitivity threshold of `result.threshold_clusters` widens the set.
+
+    Args:
+        result: Output of `resolve_people`, with `threshold` among its sensitivity
+            thresholds.
+        by_request: Request id to record ids, from `records_by_request`.
+        threshold: A threshold of `result.threshold_clusters`.
+
+    Returns:
+        Request id to the widened record ids (unchanged when `threshold` was not run).
+    """
+    clusters = result.threshold_clusters
+    at = clusters[clusters["threshold"] == threshold]
+    if at.empty:
+        logger.warning("erasure: no clustering at threshold %s, nothing widened", threshold)
+        return by_request
+    group_of = dict(zip(at["record_id"], at["person_id"], strict=True))
+    members = at.groupby("person_id")["record_id"].agg(set).to_dict()
+    widened = {}
+    for request_id, record_ids in by_request.items():
+        groups = {group_of[r] for r in record_ids if r in group_of}
+        widened[request_id] = record_ids.union(*(members[g] for g in groups))
+    return widened
+
+
+def drop_records(result: IdentityResult, record_ids: set[str]) -> IdentityResult:
+    """Remove records from every frame of a result, with the pairs that touch them."""
+    return _without_records(result, record_ids)
