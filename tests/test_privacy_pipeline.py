@@ -274,3 +274,20 @@ def test_consent_matches_truth(simulated_run: PipelineRun):
     # Every consented member is a simulated person who consented, unless a false merge
     # joined a non-consenting person's receipt email to someone else.
     assert consented["truth"].mean() >= 0.98
+
+
+@pytest.mark.parametrize("schema", ["marts", "attribution", "scoring", "forecasting"])
+def test_outputs_carry_no_emails(simulated_run: PipelineRun, schema: str):
+    # Marts and model outputs name people by pseudonymous person id only.
+    tables = [table for found, table in _derived_tables(simulated_run.warehouse) if found == schema]
+    assert tables
+    with_email = []
+    for table in tables:
+        for column in _varchar_columns(simulated_run.warehouse, schema, table):
+            rows = _query(
+                simulated_run.warehouse,
+                f'select count(*) as n from "{schema}"."{table}" where "{column}" like \'%@%\'',
+            )
+            if rows["n"].iloc[0]:
+                with_email.append(f"{schema}.{table}.{column}")
+    assert with_email == []
