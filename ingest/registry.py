@@ -530,6 +530,22 @@ FEEDBACK = SourceSpec(
     ),
 )
 
+CONSENT = SourceSpec(
+    "consent",
+    (
+        _csv(
+            TableSchema(
+                "consent_receipts",
+                key=("receipt_id",),
+                required=("receipt_id", "subject_email", "status", "updated_at"),
+                timestamps=("updated_at",),
+                event_times=("updated_at",),
+            ),
+            "consent_receipts*.csv",
+        ),
+    ),
+)
+
 SOURCES: dict[str, SourceSpec] = {
     source.name: source
     for source in (
@@ -550,5 +566,6 @@ SOURCES: dict[str, SourceSpec] = {
         EXPERIMENTS,
         PRIVACY,
         FEEDBACK,
+        CONSENT,
     )
 }

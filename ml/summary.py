@@ -36,6 +36,28 @@ def _people_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def _privacy_section(con: duckdb.DuckDBPyConnection) -> list[str]:
+    needed = ("offline_links", "person_consent", "erasure_audit")
+    if not all(table_exists(con, "identity", table) for table in needed):
+        return []
+    offline = _count(con, "select count(*) from identity.offline_links")
+    linked = _count(con, "select count(person_id) from identity.offline_links")
+    ambiguous = _count(
+        con,
+        "select count(*) from identity.offline_links where matched_by = 'unlinked:ambiguous'",
+    )
+    consented = _count(con, "select count(*) from identity.person_consent where consented")
+    people = _count(con, "select count(*) from identity.person_consent")
+    requests = _count(con, "select count(*) from identity.erasure_audit")
+    erased = _count(con, "select sum(people_erased) from identity.erasure_audit")
+    return [
+        f"Offline: {linked} of {offline} badge scans and call notes linked to a person, "
+        f"{ambiguous} left unlinked as ambiguous.",
+        f"Consent: {consented} of {people} people consented (no receipt counts as no consent).",
+        f"Erasure: {requests} requests handled, {erased} people erased (identity.erasure_audit).",
+    ]
+
+
 def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = [
         "",
@@ -89,7 +111,12 @@ def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 def summarize_warehouse(database_path: Path) -> str:
     """Return the summary text of the warehouse at `database_path`."""
     with connect(database_path, read_only=True) as con:
-        lines = _people_section(con) + _channel_section(con) + _forecast_section(con)
+        lines = (
+            _people_section(con)
+            + _privacy_section(con)
+            + _channel_section(con)
+            + _forecast_section(con)
+        )
     return "\n".join(lines)
 
 

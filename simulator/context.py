@@ -44,6 +44,7 @@ class RunCounters:
     badge_scans: int = 0
     call_notes: int = 0
     erasure_requests: int = 0
+    consent_receipts: int = 0
 
 
 @dataclass

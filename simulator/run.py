@@ -11,6 +11,7 @@ import numpy as np
 from simulator import (
     billing,
     community,
+    consent,
     crm,
     experiment,
     feedback,
@@ -100,6 +101,7 @@ def _write_chunk(ctx: ChunkContext, worlds: SimulatedWorlds, totals: RunTotals) 
     experiment.write_assignments(ctx, design, crm_result.company_ids)
     offline_rows = offline.write_badge_scans(ctx) + offline.write_call_notes(ctx, crm_result)
     erasure = offline.write_erasure_requests(ctx)
+    consent.write_consent_receipts(ctx)
 
     groups = {
         local: "treatment" if design.treated[local] else "control"

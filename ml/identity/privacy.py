@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from datetime import UTC, datetime
 
@@ -95,8 +96,8 @@ def apply_erasure(
     Raises:
         InputFileError: The requests lack a required column.
     """
-    # NOTE: only identity outputs are reduced; raw and staging tables keep the person's
-    # records until the loaders or the sources delete them.
+    # The identity asset also writes the erased records' hashed keys (`erased_keys`), which
+    # staging filters on; raw keeps the rows as loaded (docs/known-shortcomings.md).
     _require(requests, ["request_id", "email", "requested_at"], "erasure requests")
     emails = requests["email"].map(normalize_email)
     people_by_email = _persons_with_email(records, result.clusters, set(emails.dropna()))
@@ -198,3 +199,117 @@ def apply_consent(
             "records_detached_by_consent": len(detached),
         },
     )
+
+
+ERASED_KEY_COLUMNS = ["key_type", "key_sha256", "request_id", "erased_at"]
+# Sources whose records carry a handle that other staging tables key rows on (Discourse
+# posts name their author by username only).
+HANDLE_SOURCES = ("slack", "discourse", "github")
+
+
+def hash_key(value: str) -> str:
+    """Return the SHA-256 hex digest dbt's `sha256()` gives for the same text."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def records_by_request(
+    result: IdentityResult, records: pd.DataFrame, requests: pd.DataFrame
+) -> dict[str, set[str]]:
+    """Map each request id to the record ids of every person its email names.
+
+    Raises:
+        InputFileError: The requests lack a required column.
+    """
+    _require(requests, ["request_id", "email"], "erasure requests")
+    emails = requests["email"].map(normalize_email)
+    people_by_email = _persons_with_email(records, result.clusters, set(emails.dropna()))
+    records_of = result.clusters.groupby("person_id")["record_id"].agg(set).to_dict()
+    found: dict[str, set[str]] = {}
+    for request_id, email in zip(requests["request_id"].astype(str), emails, strict=True):
+        people = people_by_email.get(email, set()) if isinstance(email, str) else set()
+        found[request_id] = set().union(*(records_of[p] for p in people)) if people else set()
+    return found
+
+
+def erased_keys(
+    records: pd.DataFrame,
+    requests: pd.DataFrame,
+    erased: dict[str, set[str]],
+    erased_at: datetime,
+) -> pd.DataFrame:
+    """Hash the record ids, emails and handles staging must drop for each request.
+
+    Args:
+        records: Every record that may be erased (record_id, source, email, handle), the
+            online identity records and the offline ones alike.
+        requests: request_id and email of each request.
+        erased: Request id to the record ids it erases (`records_by_request`, plus the
+            offline records linked to those people).
+        erased_at: Time written on each row.
+
+    Returns:
+        One row per (key_type, key_sha256) with `ERASED_KEY_COLUMNS`. key_type is
+        `record_id`, `email` (normalized as `normalize_email`) or `handle`
+        (`<source>:<handle>`). No clear text is kept.
+    """
+    # NOTE: the hashes are unsalted SHA-256, so anyone holding a candidate email can test
+    # whether it was erased. A keyed hash shared by Python and SQL would prevent that.
+    by_id = records.assign(record_id=records["record_id"].astype(str)).set_index("record_id")
+    rows: list[tuple[str, str, str]] = []
+    request_ids = requests["request_id"].astype(str)
+    for request_id, email in zip(request_ids, requests["email"], strict=True):
+        if (key := normalize_email(email)) is not None:
+            rows.append(("email", key, request_id))
+        for record_id in sorted(erased.get(request_id, set())):
+            rows.append(("record_id", record_id, request_id))
+            if record_id not in by_id.index:
+                continue
+            record = by_id.loc[record_id]
+            if (key := normalize_email(record.get("email"))) is not None:
+                rows.append(("email", key, request_id))
+            handle = record.get("handle")
+            if record.get("source") in HANDLE_SOURCES and isinstance(handle, str) and handle:
+                rows.append(("handle", f"{record['source']}:{handle}", request_id))
+    keys = pd.DataFrame(rows, columns=["key_type", "key", "request_id"])
+    keys["key_sha256"] = keys["key"].map(hash_key)
+    keys["erased_at"] = pd.Timestamp(erased_at)
+    keys = keys.drop_duplicates(["key_type", "key_sha256"]).reset_index(drop=True)
+    return keys[ERASED_KEY_COLUMNS].astype(
+        {"key_type": "string", "key_sha256": "string", "request_id": "string"}
+    )
+
+
+def widen_to_threshold(
+    result: IdentityResult, by_request: dict[str, set[str]], threshold: float
+) -> dict[str, set[str]]:
+    """Add to each request the records that share a cluster with its records at `threshold`.
+
+    An erasure should remove a record that may be the person's rather than keep one that
+    is, so a low sensitivity threshold of `result.threshold_clusters` widens the set.
+
+    Args:
+        result: Output of `resolve_people`, with `threshold` among its sensitivity
+            thresholds.
+        by_request: Request id to record ids, from `records_by_request`.
+        threshold: A threshold of `result.threshold_clusters`.
+
+    Returns:
+        Request id to the widened record ids (unchanged when `threshold` was not run).
+    """
+    clusters = result.threshold_clusters
+    at = clusters[clusters["threshold"] == threshold]
+    if at.empty:
+        logger.warning("erasure: no clustering at threshold %s, nothing widened", threshold)
+        return by_request
+    group_of = dict(zip(at["record_id"], at["person_id"], strict=True))
+    members = at.groupby("person_id")["record_id"].agg(set).to_dict()
+    widened = {}
+    for request_id, record_ids in by_request.items():
+        groups = {group_of[r] for r in record_ids if r in group_of}
+        widened[request_id] = record_ids.union(*(members[g] for g in groups))
+    return widened
+
+
+def drop_records(result: IdentityResult, record_ids: set[str]) -> IdentityResult:
+    """Remove records from every frame of a result, with the pairs that touch them."""
+    return _without_records(result, record_ids)

@@ -5,16 +5,14 @@ opportunities) plus the people behind erasure requests, and returns typed output
 the `scoring` schema. Every output keeps its columns and dtypes when there are no members
 (a landing folder with only Olist data), so the warehouse never gets NULL-typed columns.
 
-Consent: the warehouse has no explicit marketing-consent field. Identified web sessions are
-the one signal: a session carries the visitor's email only after they accepted tracking, so
-a person with a `web` identity record has consented. Everyone else defaults to no consent,
-and anyone behind an erasure request (pending or completed) never has consent.
+Consent comes from `dim_members.consented`: the person's latest consent-management receipt
+is `granted` (identity.person_consent). A person without a receipt has no consent, and
+anyone still matched to an erasure request (pending or completed) never has consent.
 """
 
 import logging
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -69,10 +67,10 @@ ACTION_VALUE_DTYPES = {
     "coefficient": "Float64",
     "points": "Float64",
 }
-# Consent bases, in the order they are checked.
+# Consent basis of a member behind an erasure request; otherwise the basis is the member's
+# consent status (granted, denied, withdrawn, expired, unknown or no_record).
 CONSENT_ERASURE = "erasure_request"
-CONSENT_WEB = "identified_web_visitor"
-CONSENT_DEFAULT = "no_consent_evidence"
+CONSENT_DEFAULT = "no_record"
 
 
 @dataclass(frozen=True)
@@ -150,7 +148,8 @@ def build_member_table(
     """Join members to their account's customer state and open deals, and derive consent.
 
     Args:
-        members: dim_members rows: person_id, account_id, sources, first_seen_at.
+        members: dim_members rows: person_id, account_id, consent_status, consented,
+            first_seen_at.
         accounts: dim_accounts rows: account_id, is_customer, first_won_at.
         opportunities: fct_opportunities rows: account_id, is_closed.
         erased: Person ids behind an erasure request.
@@ -159,25 +158,22 @@ def build_member_table(
         person_id, consent, consent_basis, first_seen_at, is_customer, has_open_opportunity
         and converted_at (the account's first won deal, NaT if none).
     """
-    table = members[["person_id", "account_id", "sources", "first_seen_at"]].merge(
-        accounts[["account_id", "is_customer", "first_won_at"]], on="account_id", how="left"
-    )
+    table = members[
+        ["person_id", "account_id", "consent_status", "consented", "first_seen_at"]
+    ].merge(accounts[["account_id", "is_customer", "first_won_at"]], on="account_id", how="left")
     is_closed = opportunities["is_closed"].fillna(False).astype(bool)
     open_accounts = set(opportunities.loc[~is_closed, "account_id"])
-    # NOTE: no marketing-consent field reaches the warehouse, so consent defaults to False
-    # without an identified web session. On the simulator (400 members, seed 11) 286 of the
-    # 415 members whose simulated person consented get no next-best action for that reason.
-    sources = table["sources"].fillna("").str.split(",")
-    identified_on_web = sources.map(lambda names: "web" in names).astype(bool)
     is_erased = table["person_id"].isin(erased).astype(bool)
-    table["consent"] = identified_on_web & ~is_erased
-    table["consent_basis"] = np.select(
-        [is_erased, identified_on_web], [CONSENT_ERASURE, CONSENT_WEB], CONSENT_DEFAULT
-    )
+    # NOTE: a member without a consent receipt has no consent, so no next-best action, also
+    # where local rules would allow outreach without opt-in.
+    consented = table["consented"].astype("boolean").fillna(False).astype(bool)
+    table["consent"] = consented & ~is_erased
+    status = table["consent_status"].astype("string").fillna(CONSENT_DEFAULT)
+    table["consent_basis"] = status.where(~is_erased, CONSENT_ERASURE).astype(str)
     table["is_customer"] = table["is_customer"].astype("boolean").fillna(False).astype(bool)
     table["has_open_opportunity"] = table["account_id"].isin(open_accounts)
     table["converted_at"] = pd.to_datetime(table["first_won_at"], utc=True)
-    return table.drop(columns=["account_id", "sources", "first_won_at"])
+    return table.drop(columns=["account_id", "consent_status", "consented", "first_won_at"])
 
 
 def _cutoffs(as_of: pd.Timestamp, config: MemberScoringConfig) -> list[pd.Timestamp]:
@@ -340,7 +336,8 @@ def score_members(
 
     Args:
         activities: fct_activities rows: person_id, activity_type, channel, occurred_at.
-        members: dim_members rows: person_id, account_id, sources, first_seen_at.
+        members: dim_members rows: person_id, account_id, consent_status, consented,
+            first_seen_at.
         accounts: dim_accounts rows: account_id, is_customer, first_won_at.
         opportunities: fct_opportunities rows: account_id, is_closed.
         erased: Person ids behind an erasure request (see `persons_to_erase`).

@@ -1,5 +1,10 @@
-"""Identity resolution: source identity records -> people and accounts."""
+"""Identity resolution: source identity records -> people, accounts, consent, offline links."""
 
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -9,11 +14,17 @@ from dagster import (
     multi_asset,
 )
 
-from ml.identity import IdentityConfig, assign_accounts, resolve_people
+from ml.identity import IdentityConfig
+from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
 from ml.io import read_table, replace_table, table_exists
 from orchestration.resources import WarehouseResource
 
 PERSON_RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
+BADGE_SCANS = AssetKey(["staging", "stg_events__badge_scans"])
+CALL_NOTES = AssetKey(["staging", "stg_crm__call_notes"])
+CONSENT_RECEIPTS = AssetKey(["staging", "stg_consent__consent_receipts"])
+ERASURE_REQUESTS = AssetKey(["raw", "privacy_erasure_requests"])
+ERASURE_COLUMNS = ["request_id", "email", "requested_at", "status"]
 
 
 IDENTITY_TABLES = {
@@ -22,7 +33,53 @@ IDENTITY_TABLES = {
     "review_queue": "Record pairs whose match probability falls in the review band.",
     "threshold_clusters": "The clustering repeated at other thresholds, for sensitivity checks.",
     "person_lineage": "One row per person id merged or split since the previous run.",
+    "offline_links": (
+        "One row per badge scan or call note: the person it links to, or why it stays unlinked."
+    ),
+    "person_consent": "One row per person: latest consent status, region and `consented`.",
+    "erased_records": (
+        "SHA-256 hashes of the record ids, emails and handles of erased people; staging drops "
+        "rows that match."
+    ),
+    "erasure_audit": "One row per erasure request handled: dates and counts, no personal data.",
 }
+
+
+def _read_or_none(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame | None:
+    return read_table(con, schema, table) if table_exists(con, schema, table) else None
+
+
+def _read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
+    """Read the identity records, offline records, requests, receipts and earlier outputs."""
+    requests = _read_or_none(con, "raw", "privacy_erasure_requests")
+    if requests is None:
+        requests = pd.DataFrame(columns=ERASURE_COLUMNS)
+    return IdentityInputs(
+        records=read_table(con, "intermediate", "int_identity__person_records_unioned"),
+        previous_clusters=_read_or_none(con, "identity", "person_clusters"),
+        offline_records=offline_records(
+            read_table(con, "staging", "stg_events__badge_scans"),
+            read_table(con, "staging", "stg_crm__call_notes"),
+        ),
+        erasure_requests=requests.reindex(columns=ERASURE_COLUMNS),
+        consent_receipts=read_table(con, "staging", "stg_consent__consent_receipts"),
+        previous_audit=_read_or_none(con, "identity", "erasure_audit"),
+        previous_erased=_read_or_none(con, "identity", "erased_records"),
+    )
+
+
+def _outputs(run: IdentityRun) -> dict[str, pd.DataFrame]:
+    return {
+        "person_clusters": run.result.clusters,
+        "person_accounts": run.accounts,
+        "review_queue": run.result.review_queue,
+        "threshold_clusters": run.result.threshold_clusters,
+        "person_lineage": run.result.lineage,
+        "offline_links": run.offline_links,
+        "person_consent": run.person_consent,
+        "erased_records": run.erased_records,
+        "erasure_audit": run.erasure_audit,
+    }
 
 
 @multi_asset(
@@ -30,61 +87,54 @@ IDENTITY_TABLES = {
         AssetSpec(
             ["identity", table],
             group_name="identity",
-            deps=[PERSON_RECORDS],
+            deps=[PERSON_RECORDS, BADGE_SCANS, CALL_NOTES, CONSENT_RECEIPTS, ERASURE_REQUESTS],
             description=description,
         )
         for table, description in IDENTITY_TABLES.items()
     ]
 )
-def identity_resolution(context: AssetExecutionContext, warehouse: WarehouseResource):
-    """Cluster every source identity into people (rules, then Splink) and people into accounts.
+def identity_resolution(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult[None]]:
+    """Cluster identities into people and accounts, then apply erasure, consent and offline links.
 
     A person id assigned in an earlier run stays with its records; merges and splits are
-    recorded in `identity.person_lineage`.
+    recorded in `identity.person_lineage`. Erasure requests remove their people from every
+    output, and the hashed erasure list makes staging drop their rows from the next query
+    on. See docs/identity-resolution.md.
     """
-    config = IdentityConfig()
     with warehouse.get_connection() as con:
-        records = read_table(con, "intermediate", "int_identity__person_records_unioned")
-        previous = (
-            read_table(con, "identity", "person_clusters")
-            if table_exists(con, "identity", "person_clusters")
-            else None
-        )
-    context.log.info(f"resolving {len(records)} identity records")
+        inputs = _read_inputs(con)
+    context.log.info(
+        f"resolving {len(inputs.records)} identity records and "
+        f"{len(inputs.offline_records)} offline records"
+    )
 
-    result = resolve_people(records, config, previous_clusters=previous)
-    accounts = assign_accounts(records, result.clusters)
-
+    run = run_identity(inputs, IdentityConfig())
+    outputs = _outputs(run)
     with warehouse.get_connection() as con:
-        replace_table(con, "identity", "person_clusters", result.clusters)
-        replace_table(con, "identity", "person_accounts", accounts)
-        replace_table(con, "identity", "review_queue", result.review_queue)
-        replace_table(con, "identity", "threshold_clusters", result.threshold_clusters)
-        replace_table(con, "identity", "person_lineage", result.lineage)
+        for table, frame in outputs.items():
+            replace_table(con, "identity", table, frame)
 
-    metrics = {key: MetadataValue.text(str(value)) for key, value in result.metrics.items()}
-    yield MaterializeResult(
-        asset_key=["identity", "person_clusters"],
-        metadata={
-            "records": len(records),
-            "people": int(result.clusters["person_id"].nunique()),
+    metrics = {key: MetadataValue.text(str(value)) for key, value in run.result.metrics.items()}
+    clusters = run.result.clusters
+    metadata: dict[str, dict[str, Any]] = {
+        "person_clusters": {
+            "records": len(clusters),
+            "people": int(clusters["person_id"].nunique()),
             **metrics,
         },
-    )
-    yield MaterializeResult(
-        asset_key=["identity", "person_accounts"],
-        metadata={
-            "people": len(accounts),
-            "accounts": int(accounts["account_id"].nunique()),
+        "person_accounts": {
+            "people": len(run.accounts),
+            "accounts": int(run.accounts["account_id"].nunique()),
         },
-    )
-    yield MaterializeResult(
-        asset_key=["identity", "review_queue"], metadata={"pairs": len(result.review_queue)}
-    )
-    yield MaterializeResult(
-        asset_key=["identity", "threshold_clusters"],
-        metadata={"rows": len(result.threshold_clusters)},
-    )
-    yield MaterializeResult(
-        asset_key=["identity", "person_lineage"], metadata={"changes": len(result.lineage)}
-    )
+        "offline_links": {"records": len(run.offline_links), **run.offline.counts},
+        "person_consent": {
+            key: value for key, value in run.counts.items() if not key.startswith("offline_")
+        },
+        "erasure_audit": {"requests": len(run.erasure_audit)},
+    }
+    for table, frame in outputs.items():
+        yield MaterializeResult(
+            asset_key=["identity", table], metadata=metadata.get(table, {"rows": len(frame)})
+        )

@@ -16,7 +16,8 @@ create table marts.fct_activities (
     activity_type varchar, channel varchar, occurred_at timestamptz
 );
 create table marts.dim_members (
-    person_id varchar, account_id varchar, sources varchar, first_seen_at timestamptz
+    person_id varchar, account_id varchar, sources varchar, first_seen_at timestamptz,
+    consent_status varchar, consented boolean
 );
 create table marts.dim_accounts (
     account_id varchar, is_customer boolean, first_won_at timestamptz
@@ -78,16 +79,16 @@ OUTPUT_TYPES = {
 def _advocate_warehouse(path: Path) -> None:
     """Three people with the same three contributions in chat and forum in June 2026.
 
-    p1 was identified on the web (consent), p2 was not (no consent evidence), and p3 was
-    identified on the web but asked for erasure.
+    p1 granted consent, p2 has no consent record, and p3 granted consent but asked for
+    erasure.
     """
     with duckdb.connect(str(path)) as con:
         con.execute(MART_TABLES + ERASURE_TABLES)
         con.execute(
             "insert into marts.dim_members values "
-            "('p1', null, 'slack,web', '2026-01-05'), "
-            "('p2', null, 'discourse,slack', '2026-01-05'), "
-            "('p3', null, 'slack,web', '2026-01-05')"
+            "('p1', null, 'slack,web', '2026-01-05', 'granted', true), "
+            "('p2', null, 'discourse,slack,web', '2026-01-05', 'no_record', false), "
+            "('p3', null, 'slack,web', '2026-01-05', 'granted', true)"
         )
         for person in ("p1", "p2", "p3"):
             con.execute(
@@ -154,8 +155,8 @@ def test_scoring_asset_segments_every_member(advocate_warehouse: Path) -> None:
             "from scoring.member_segments order by person_id"
         ).fetchall()
     assert [row[:5] for row in rows] == [
-        ("p1", "emerging_advocate", True, "identified_web_visitor", 3),
-        ("p2", "emerging_advocate", False, "no_consent_evidence", 3),
+        ("p1", "emerging_advocate", True, "granted", 3),
+        ("p2", "emerging_advocate", False, "no_record", 3),
         ("p3", "emerging_advocate", False, "erasure_request", 3),
     ]
     assert rows[0][5] == "3 contributions in 90 days across 2 community channels"

@@ -123,6 +123,32 @@ def test_erasure_requests_match_people(simulated: Path):
     assert sorted(row["requested_at"] for row in requests) == requested
 
 
+def test_consent_receipts_match_truth(simulated: Path):
+    # The latest receipt of each person is `granted` exactly when the truth says consent.
+    receipts = read_csv(simulated / "landing" / "consent" / "consent_receipts.csv")
+    people = read_csv(simulated / "truth" / "people.csv")
+    mailboxes = {
+        mailbox: row
+        for row in people
+        for mailbox in (row["email"], row["personal_email"], row["previous_email"])
+        if mailbox
+    }
+    latest: dict[str, tuple[str, str]] = {}
+    for receipt in receipts:
+        local, _, domain = receipt["subject_email"].strip().lower().partition("@")
+        person = mailboxes[f"{local.split('+')[0]}@{domain}"]
+        seen = latest.get(person["person_id"])
+        if seen is None or receipt["updated_at"] >= seen[0]:
+            latest[person["person_id"]] = (receipt["updated_at"], receipt["status"])
+        assert receipt["region"] == person["region"]
+
+    by_id = {row["person_id"]: row for row in people}
+    for person_id, (_, status) in latest.items():
+        assert (status == "granted") == (by_id[person_id]["consent"] == "true")
+    assert 0.85 < len(latest) / len(people) < 0.95
+    assert {row["status"] for row in receipts} == {"granted", "denied", "withdrawn"}
+
+
 def test_web_sessions_respect_consent(simulated: Path):
     people = {row["person_id"]: row for row in read_csv(simulated / "truth" / "people.csv")}
     sessions = {

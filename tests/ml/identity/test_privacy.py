@@ -1,7 +1,14 @@
 import pandas as pd
 
 from ml.identity import resolve_people
-from ml.identity.privacy import AUDIT_COLUMNS, apply_consent, apply_erasure
+from ml.identity.config import IdentityResult
+from ml.identity.privacy import (
+    AUDIT_COLUMNS,
+    apply_consent,
+    apply_erasure,
+    drop_records,
+    widen_to_threshold,
+)
 from tests.ml.identity.conftest import person_of
 
 
@@ -45,3 +52,41 @@ def test_apply_consent_detaches_source(community_records, config) -> None:
     assert not (
         links["record_id_l"].eq("discourse:7") | links["record_id_r"].eq("discourse:7")
     ).any()
+
+
+def _threshold_result() -> IdentityResult:
+    # Main clustering: Jane = {hubspot:1, slack:1}, and github:9 alone. At 0.5 github:9
+    # joins Jane; at 0.8 it does not.
+    clusters = pd.DataFrame(
+        {"record_id": ["hubspot:1", "slack:1", "github:9"], "person_id": ["p1", "p1", "p2"]}
+    )
+    thresholds = pd.DataFrame(
+        {
+            "threshold": [0.5, 0.5, 0.5, 0.8, 0.8, 0.8],
+            "record_id": ["hubspot:1", "slack:1", "github:9"] * 2,
+            "person_id": ["p1", "p1", "p1", "p1", "p1", "p2"],
+        }
+    )
+    pairs = pd.DataFrame(columns=["record_id_l", "record_id_r"])
+    return IdentityResult(clusters, pairs, pairs, pd.DataFrame(), thresholds, {})
+
+
+def test_widen_to_threshold_adds_cluster() -> None:
+    widened = widen_to_threshold(_threshold_result(), {"ER1": {"hubspot:1", "slack:1"}}, 0.5)
+    assert widened == {"ER1": {"hubspot:1", "slack:1", "github:9"}}
+
+
+def test_widen_to_threshold_other_threshold() -> None:
+    widened = widen_to_threshold(_threshold_result(), {"ER1": {"hubspot:1", "slack:1"}}, 0.8)
+    assert widened == {"ER1": {"hubspot:1", "slack:1"}}
+
+
+def test_widen_to_threshold_not_run() -> None:
+    by_request = {"ER1": {"hubspot:1"}, "ER2": set()}
+    assert widen_to_threshold(_threshold_result(), by_request, 0.3) == by_request
+
+
+def test_drop_records_removes_rows() -> None:
+    reduced = drop_records(_threshold_result(), {"github:9"})
+    assert reduced.clusters["record_id"].tolist() == ["hubspot:1", "slack:1"]
+    assert not reduced.threshold_clusters["record_id"].eq("github:9").any()

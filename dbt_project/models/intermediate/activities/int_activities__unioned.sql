@@ -44,6 +44,18 @@ signups as (
 
 ),
 
+badge_scans as (
+
+    select * from {{ ref('stg_events__badge_scans') }}
+
+),
+
+call_notes as (
+
+    select * from {{ ref('stg_crm__call_notes') }}
+
+),
+
 slack_activities as (
 
     select
@@ -145,6 +157,38 @@ signup_activities as (
 
 ),
 
+-- Offline records are their own identity records: int_identity__activities_resolved gives
+-- them the person identity.offline_links found, if any.
+badge_scan_activities as (
+
+    select
+        record_id as activity_id,
+        'badge_scans' as source,
+        record_id,
+        'booth_visit' as raw_event,
+        event_id as program,
+        scanned_at as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from badge_scans
+
+),
+
+call_note_activities as (
+
+    select
+        record_id as activity_id,
+        'call_notes' as source,
+        record_id,
+        'sales_call' as raw_event,
+        null as program,
+        logged_at as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from call_notes
+
+),
+
 final as (
 
     select * from slack_activities
@@ -158,6 +202,10 @@ final as (
     select * from web_activities
     union all
     select * from signup_activities
+    union all
+    select * from badge_scan_activities
+    union all
+    select * from call_note_activities
 
 )
 

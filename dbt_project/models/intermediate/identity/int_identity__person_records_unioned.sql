@@ -232,6 +232,9 @@ final as (
         crm_contact_id,
         first_seen_at
     from unioned
+    -- Staging drops most rows of erased people; this also drops the records whose
+    -- staging row stays, such as a Stripe customer kept for its revenue.
+    where not {{ is_erased(record_id="source || ':' || source_record_id") }}
 
 )
 

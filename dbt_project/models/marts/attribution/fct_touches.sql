@@ -1,5 +1,8 @@
 -- The touches attribution credits: every activity marked as a touch, on the journey of the
 -- account that made it, plus each Olist lead's first contact as a one-touch journey.
+-- `consented` is the person's consent (identity.person_consent). A touch without a known
+-- consent record is not consented: people without a receipt, and Olist leads, whose
+-- export has no consent field.
 with
 
 activities as (
@@ -14,30 +17,9 @@ olist_leads as (
 
 ),
 
-clusters as (
+person_consent as (
 
-    select * from {{ ref('stg_identity__person_clusters') }}
-
-),
-
-records as (
-
-    select * from {{ ref('int_identity__person_records_unioned') }}
-
-),
-
--- NOTE: stand-in for a consent field. No landing source carries tracking consent yet; a web
--- session carries the visitor's email only after they accepted tracking, so a person with a
--- `web` identity record counts as consented and everyone else as not. Erasure requests are
--- not applied here. Attribution reads only the boolean `consented` below, so a real consent
--- source can replace this CTE without touching the attribution code.
-consented_people as (
-
-    select distinct clusters.person_id
-    from clusters
-    inner join records
-        on clusters.record_id = records.record_id
-    where records.source = 'web'
+    select * from {{ ref('stg_identity__person_consent') }}
 
 ),
 
@@ -51,10 +33,10 @@ account_touches as (
         activities.program,
         activities.occurred_at as touched_at,
         activities.is_qualified_influence,
-        consented_people.person_id is not null as consented
+        coalesce(person_consent.consented, false) as consented
     from activities
-    left join consented_people
-        on activities.person_id = consented_people.person_id
+    left join person_consent
+        on activities.person_id = person_consent.person_id
     where
         activities.is_touch
         and activities.account_id is not null
@@ -72,9 +54,7 @@ olist_touches as (
         landing_page_id as program,
         first_contact_at as touched_at,
         false as is_qualified_influence,
-        -- A lead filled in Olist's contact form; the data set records no tracking consent,
-        -- so its one touch counts as consented and the consent report leaves it alone.
-        true as consented
+        false as consented
     from olist_leads
 
 ),

@@ -24,6 +24,12 @@ activities as (
 
 ),
 
+person_consent as (
+
+    select * from {{ ref('stg_identity__person_consent') }}
+
+),
+
 record_summary as (
 
     select
@@ -66,12 +72,17 @@ final as (
         cast(
             least(record_summary.first_seen_at, activity_summary.first_activity_at) as timestamptz
         ) as first_seen_at,
-        cast(activity_summary.last_activity_at as timestamptz) as last_activity_at
+        cast(activity_summary.last_activity_at as timestamptz) as last_activity_at,
+        cast(coalesce(person_consent.consent_status, 'no_record') as varchar) as consent_status,
+        cast(coalesce(person_consent.consented, false) as boolean) as consented,
+        cast(person_consent.region as varchar) as region
     from record_summary
     left join person_accounts
         on record_summary.person_id = person_accounts.person_id
     left join activity_summary
         on record_summary.person_id = activity_summary.person_id
+    left join person_consent
+        on record_summary.person_id = person_consent.person_id
 
 )
 

@@ -22,6 +22,18 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(
+        record_id="'discourse:' || user_id",
+        email="email",
+        handle="'discourse:' || handle"
+    ) }}
+
 )
 
-select * from renamed
+select * from final

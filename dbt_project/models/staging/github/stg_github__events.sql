@@ -28,6 +28,17 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(
+        record_id="'github:' || sender_id",
+        handle="'github:' || sender_login"
+    ) }}
+
 )
 
-select * from renamed
+select * from final

@@ -25,6 +25,14 @@ renamed as (
     from source
     where coalesce(lower(_fivetran_deleted), 'false') != 'true'
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(record_id="'hubspot:' || contact_id", email="email") }}
+
 )
 
-select * from renamed
+select * from final

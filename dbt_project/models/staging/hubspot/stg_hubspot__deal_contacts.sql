@@ -14,6 +14,14 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(record_id="'hubspot:' || contact_id") }}
+
 )
 
-select * from renamed
+select * from final

@@ -26,6 +26,14 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(record_id="'product:' || signup_id", email="email") }}
+
 )
 
-select * from renamed
+select * from final

@@ -27,6 +27,14 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(record_id="'slack:' || user_id") }}
+
 )
 
-select * from renamed
+select * from final

@@ -23,6 +23,24 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- A customer is a company's billing account, so it stays when its contact is erased
+    -- (revenue must not vanish); only the email goes (macros/erasure.sql).
+    select
+        customer_id,
+        hubspot_company_id,
+        case
+            when {{ is_erased(record_id="'stripe:' || customer_id", email="email") }} then null
+            else email
+        end as email,
+        customer_name,
+        currency,
+        created_at
+    from renamed
+
 )
 
-select * from renamed
+select * from final

@@ -37,6 +37,14 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Rows of people behind an erasure request are dropped (macros/erasure.sql).
+    select * from renamed
+    where not {{ is_erased(record_id="'web:' || anonymous_id", email="email") }}
+
 )
 
-select * from renamed
+select * from final

@@ -1,0 +1,143 @@
+import hashlib
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from ml.identity.warehouse import IdentityInputs, offline_records, run_identity
+from tests.ml.identity.conftest import person_of
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+REQUESTS = pd.DataFrame(
+    {
+        "request_id": ["ER1"],
+        "email": [" Jane.Doe@ACME.com"],
+        "requested_at": ["2026-05-01 10:00:00"],
+        "status": ["pending"],
+    }
+)
+BADGE_SCANS = pd.DataFrame(
+    {
+        "record_id": ["badge_scans:B1", "badge_scans:B2"],
+        "scan_id": ["B1", "B2"],
+        "email": [None, None],
+        "full_name": ["JANE DOE", "BOB SMITH"],
+        "company_name": ["Acme", "Initech"],
+    }
+)
+CALL_NOTES = pd.DataFrame(
+    {
+        "record_id": ["call_notes:N1"],
+        "note_id": ["N1"],
+        "email": [None],
+        "full_name": ["Pat"],
+        "company_name": ["Nowhere"],
+    }
+)
+RECEIPTS = pd.DataFrame(
+    {
+        "receipt_id": ["r1", "r2"],
+        "email": ["carol@hooli.com", "bob@initech.com"],
+        "purpose": ["marketing", "marketing"],
+        "consent_status": ["denied", "granted"],
+        "region": ["EMEA", "NA"],
+        "country": ["Germany", "Canada"],
+        "updated_at": ["2026-01-01", "2026-01-01"],
+    }
+)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _inputs(records: pd.DataFrame, **earlier: pd.DataFrame) -> IdentityInputs:
+    return IdentityInputs(
+        records=records,
+        previous_clusters=earlier.get("clusters"),
+        offline_records=offline_records(BADGE_SCANS, CALL_NOTES),
+        erasure_requests=REQUESTS,
+        consent_receipts=RECEIPTS,
+        previous_audit=earlier.get("audit"),
+        previous_erased=earlier.get("erased"),
+    )
+
+
+def _records(community_records: pd.DataFrame) -> pd.DataFrame:
+    # Carol was also identified on the web, a tracking source.
+    web = pd.DataFrame([{"record_id": "web:c1", "source": "web", "email": "carol@hooli.com"}])
+    return pd.concat([community_records, web], ignore_index=True)
+
+
+def test_run_identity_erases_jane(community_records, config) -> None:
+    run = run_identity(_inputs(_records(community_records)), config, now=NOW)
+
+    jane = {"hubspot:1", "stripe:cus_1", "discourse:7", "github:janedoe"}
+    assert not jane & set(run.result.clusters["record_id"])
+    assert "badge_scans:B1" not in set(run.offline_links["record_id"])
+    assert run.erasure_audit[
+        ["request_id", "people_erased", "records_erased", "offline_records_erased"]
+    ].values.tolist() == [["ER1", 1, 4, 1]]
+    assert not run.erasure_audit.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+
+
+def test_run_identity_hashes_erased_keys(community_records, config) -> None:
+    run = run_identity(_inputs(_records(community_records)), config, now=NOW)
+
+    keys = set(zip(run.erased_records["key_type"], run.erased_records["key_sha256"], strict=True))
+    assert ("record_id", _sha("hubspot:1")) in keys
+    assert ("record_id", _sha("badge_scans:B1")) in keys
+    assert ("email", _sha("jane.doe@acme.com")) in keys
+    assert ("email", _sha("jdoe@gmail.com")) in keys
+    assert ("handle", _sha("discourse:janedoe")) in keys
+    assert ("handle", _sha("github:janedoe")) in keys
+    assert not run.erased_records.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+
+
+def test_run_identity_links_offline(community_records, config) -> None:
+    run = run_identity(_inputs(_records(community_records)), config, now=NOW)
+
+    links = run.offline_links.set_index("record_id")
+    bob = person_of(run.result.clusters)["events:r1"]
+    assert links.loc["badge_scans:B2", "person_id"] == bob
+    assert links.loc["badge_scans:B2", "matched_by"] == "offline:full_name_company"
+    assert pd.isna(links.loc["call_notes:N1", "person_id"])
+    assert links.loc["call_notes:N1", "matched_by"] == "unlinked:no_candidate"
+    assert links.loc["call_notes:N1", "source_record_id"] == "N1"
+
+
+def test_run_identity_applies_consent(community_records, config) -> None:
+    run = run_identity(_inputs(_records(community_records)), config, now=NOW)
+
+    people = person_of(run.result.clusters)
+    consent = run.person_consent.set_index("person_id")
+    # Carol denied: her web record no longer joins her Slack account.
+    assert people["web:c1"] != people["slack:U9"]
+    assert consent.loc[people["slack:U9"], "consent_status"] == "denied"
+    assert consent.loc[people["events:r1"], "consent_status"] == "granted"
+    assert bool(consent.loc[people["events:r1"], "consented"]) is True
+    assert consent.loc[people["discord:9"], "consent_status"] in {"denied", "no_record"}
+    assert run.counts["records_detached_by_consent"] == 1
+
+
+def test_run_identity_rerun_keeps_audit(community_records, config) -> None:
+    first = run_identity(_inputs(_records(community_records)), config, now=NOW)
+    # The next run reads the records without Jane's, because staging filters them.
+    remaining = _records(community_records)
+    remaining = remaining[remaining["record_id"].isin(first.result.clusters["record_id"])]
+    later = datetime(2026, 7, 1, tzinfo=UTC)
+
+    second = run_identity(
+        _inputs(
+            remaining,
+            clusters=first.result.clusters,
+            audit=first.erasure_audit,
+            erased=first.erased_records,
+        ),
+        config,
+        now=later,
+    )
+
+    assert second.erasure_audit["request_id"].tolist() == ["ER1"]
+    assert second.erasure_audit["erased_at"].tolist() == [pd.Timestamp(NOW)]
+    assert len(second.erased_records) == len(first.erased_records)
+    assert second.counts["erasure_requests_new"] == 0
