@@ -177,11 +177,15 @@ def test_new_score_complaints_flag_the_next_review(simulated_run: PipelineRun, t
     landing = tmp_path / "landing"
     shutil.copytree(simulated_run.landing_dir / "feedback", landing / "feedback")
     before = _query(simulated_run, "select * from governance.model_reviews").iloc[0]
+    # The mart drops emails, so the resolved subjects' emails come from the raw file rows.
     emails = _query(
         simulated_run,
-        "select distinct person_email from marts.fct_model_feedback "
-        "where resolution = 'resolved' and person_email is not null order by 1 limit 12",
-    )["person_email"]
+        "select distinct lower(trim(raw.person_email)) as email "
+        "from marts.fct_model_feedback as feedback "
+        "inner join raw.feedback_submissions as raw using (feedback_id) "
+        "where feedback.resolution = 'resolved' and feedback.person_id is not null "
+        "order by 1 limit 12",
+    )["email"]
     rows = [
         f"NEW{index},2026-06-20T10:00:00Z,csm@vendor.example,score_wrong,{email},,,too high"
         for index, email in enumerate(emails)

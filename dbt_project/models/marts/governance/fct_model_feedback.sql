@@ -1,5 +1,7 @@
 -- Feedback submissions with their subject resolved: the person behind a score feedback's
 -- email (through identity resolution) and the opportunity behind a deal feedback's deal id.
+-- Like every mart it names people by pseudonymous id only: the subject's email is dropped once
+-- resolved, and the submitter is kept as an MD5 of their normalized email.
 with
 
 feedback as (
@@ -66,8 +68,7 @@ final as (
         cast(feedback_id as varchar) as feedback_id,
         cast(feedback_type as varchar) as feedback_type,
         cast(submitted_at as timestamptz) as submitted_at,
-        cast(submitted_by as varchar) as submitted_by,
-        cast(person_email as varchar) as person_email,
+        cast(md5(lower(trim(submitted_by))) as varchar) as submitter_id,
         cast(person_id as varchar) as person_id,
         cast(deal_id as varchar) as deal_id,
         cast(opportunity_id as varchar) as opportunity_id,
