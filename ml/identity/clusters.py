@@ -7,12 +7,16 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ml.identity.prepare import edit_distance
+from ml.identity.prepare import NAME_FORM_COLUMNS, edit_distance
 
 logger = logging.getLogger(__name__)
 
+UNIQUE_HANDLE = "unique_handle"
+UNIQUE_NAME = "unique_name"
+
 # Lower rank is applied first, so a reviewer's decision and a rule beat a model link.
-_RANK = {"override": 0, "rule": 1, "model": 2}
+# A unique-owner link is decided from the clusters the other links make, so it comes last.
+_RANK = {"override": 0, "rule": 1, "model": 2, UNIQUE_HANDLE: 3, UNIQUE_NAME: 3}
 
 
 # Last names within this many edits are taken as typos of one name.
@@ -166,4 +170,88 @@ def strongest_link_per_record(record_ids: list[str], accepted: pd.DataFrame) -> 
     )
     result = pd.DataFrame({"record_id": record_ids}).merge(best, on="record_id", how="left")
     result["matched_by"] = result["matched_by"].fillna("singleton")
+    return result
+
+
+def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.DataFrame:
+    """Join clusters that lack evidence to the one cluster their key points to.
+
+    Two kinds of record carry too little to pass the threshold on their own, yet often
+    fit exactly one person in the data:
+
+    - `unique_handle`: a record with a handle but no name (GitHub: `jane_d`,
+      `doejane42`) in a cluster without any named record. The model scores the handle
+      against every name that builds it, and that evidence stays below the threshold
+      because `jane_d` fits every Jane D. When the handles of such a cluster (trailing
+      digits dropped) are built by the names of exactly one named cluster, the two join.
+    - `unique_name`: a named record in a cluster without any email address or company
+      domain (a Slack profile without email). When the first and last names of such a
+      cluster occur in exactly one cluster that has an email or domain, the two join.
+
+    A key that several clusters share stays unlinked, as does a cluster whose keys point
+    to different clusters. Clusters are those of one clustering pass (`roots`).
+
+    Returns:
+        Links (record_id_l, record_id_r, match_probability 1.0, matched_by
+        `unique_handle` or `unique_name`), one per joined cluster.
+    """
+    frame = prepared[
+        ["record_id", "handle_stem_key", "first_name_key", "last_name_key",
+         "email_key", "company_domain_key", *NAME_FORM_COLUMNS]
+    ].copy()  # fmt: skip
+    frame["root"] = frame["record_id"].map(roots)
+    named = frame.dropna(subset=["name_flast_key"])
+    named_roots = set(named["root"])
+    handle_owners = pd.concat(
+        [named[["root", "record_id", column]].rename(columns={column: "key"})
+         for column in NAME_FORM_COLUMNS],
+        ignore_index=True,
+    )  # fmt: skip
+    nameless = frame[
+        frame["handle_stem_key"].notna()
+        & frame["name_flast_key"].isna()
+        & ~frame["root"].isin(named_roots)
+    ].rename(columns={"handle_stem_key": "key"})
+
+    contact = frame["email_key"].notna() | frame["company_domain_key"].notna()
+    contact_roots = set(frame.loc[contact, "root"])
+    full_name = named["first_name_key"] + " " + named["last_name_key"]
+    name_owners = named.assign(key=full_name)[contact[named.index].to_numpy()]
+    uncontacted = named.assign(key=full_name)[~named["root"].isin(contact_roots)]
+
+    frames = [
+        _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE),
+        _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME),
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _unique_owner_links(seekers: pd.DataFrame, owners: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Link each seeker cluster to the single owner cluster all its keys point to."""
+    owners = owners.dropna(subset=["key"]).sort_values("record_id").drop_duplicates(["key", "root"])
+    owner_count = owners.groupby("key")["root"].transform("size")
+    unique = owners[owner_count == 1].set_index("key")
+    shared = set(owners.loc[owner_count > 1, "key"])
+    links: dict[str, tuple[str, str, str]] = {}
+    ambiguous: set[str] = set()
+    for record_id, key, root in zip(
+        seekers["record_id"], seekers["key"], seekers["root"], strict=True
+    ):
+        if key in shared:
+            ambiguous.add(root)
+        elif key in unique.index:
+            target_root, target = unique.at[key, "root"], unique.at[key, "record_id"]
+            if target_root == root:
+                continue
+            if root in links and links[root][2] != target_root:
+                ambiguous.add(root)
+            links.setdefault(root, (record_id, target, target_root))
+    rows = [
+        (min(record_id, target), max(record_id, target))
+        for root, (record_id, target, _) in sorted(links.items())
+        if root not in ambiguous
+    ]
+    result = pd.DataFrame(rows, columns=["record_id_l", "record_id_r"])
+    result["match_probability"] = 1.0
+    result["matched_by"] = kind
     return result
