@@ -191,6 +191,10 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
     A key that several clusters share stays unlinked, as does a cluster whose keys point
     to different clusters. Clusters are those of one clustering pass (`roots`).
 
+    NOTE: uniqueness is judged within the input only. A handle or name whose true owner
+    has no other record joins the one namesake who has: on the simulator (1,000
+    members, seed 3) 8 of 115 handle links went to the wrong person.
+
     Returns:
         Links (record_id_l, record_id_r, match_probability 1.0, matched_by
         `unique_handle` or `unique_name`), one per joined cluster.
