@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -86,6 +86,7 @@ def cluster_records(
     cannot_link: Iterable[tuple[str, str]],
     threshold: float,
     last_names: dict[str, str] | None = None,
+    late_links: Callable[[dict[str, str]], pd.DataFrame] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Connect records through edges at or above `threshold`, strongest evidence first.
 
@@ -103,6 +104,9 @@ def cluster_records(
             record without a last name may not join two groups whose last names all
             differ by more than two edits. This stops a nameless record (a GitHub
             handle) from chaining two people's groups together.
+        late_links: Called with the record-to-root map once all edges are applied; the
+            links it returns (such as `unique_owner_links`) are applied after them,
+            whatever their probability and without the name check.
 
     Returns:
         A map from record id to its cluster's root record id, and the edges whose two
@@ -130,6 +134,12 @@ def cluster_records(
         )
         if not forest.union(left, right, check_names=kind == "model" and through_nameless):
             rejected += 1
+    if late_links is not None:
+        late = late_links({record_id: forest.find(record_id) for record_id in record_ids})
+        for left, right in zip(late["record_id_l"], late["record_id_r"], strict=True):
+            if not forest.union(left, right):
+                rejected += 1
+        usable = pd.concat([usable, late.assign(rank=_RANK[UNIQUE_HANDLE])], ignore_index=True)
     if rejected:
         logger.info(
             "clustering at %.3f: %s link(s) rejected by a cannot-link pair or clashing last names",

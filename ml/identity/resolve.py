@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from datetime import UTC, datetime
@@ -125,17 +126,10 @@ def _cluster(
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Cluster at `threshold`, then join clusters that lack evidence to their unique owner."""
     record_ids = prepared["record_id"].tolist()
-    roots, accepted = cluster_records(record_ids, edges, cannot_link, threshold, last_names)
-    if not config.link_unique_owners:
-        return roots, accepted
-    owner_links = unique_owner_links(prepared, roots)
-    if owner_links.empty:
-        return roots, accepted
-    # A pair the model scored below the threshold takes the unique-owner link instead.
-    combined = pd.concat([owner_links, edges], ignore_index=True).drop_duplicates(
-        ["record_id_l", "record_id_r"], keep="first"
-    )
-    return cluster_records(record_ids, combined, cannot_link, threshold, last_names)
+    late_links = None
+    if config.link_unique_owners:
+        late_links = functools.partial(unique_owner_links, prepared)
+    return cluster_records(record_ids, edges, cannot_link, threshold, last_names, late_links)
 
 
 def _last_names(prepared: pd.DataFrame) -> dict[str, str]:
