@@ -93,7 +93,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     resolve.add_argument("--out", type=Path, required=True, help="CSV file to write clusters to")
     resolve.add_argument(
-        "--threshold", type=float, default=0.9, help="match probability to join records"
+        "--threshold",
+        type=float,
+        default=IdentityConfig().match_threshold,
+        help="match probability to join records",
     )
     resolve.add_argument("--overrides", type=Path, help="must_link / cannot_link CSV")
     resolve.add_argument(

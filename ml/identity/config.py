@@ -40,11 +40,16 @@ class IdentityConfig:
             last name may join two groups of records only when some of their last names
             are within two edits. Links between two named records, rules and overrides
             are not checked.
+        link_unique_owners: Whether, after clustering, a cluster that lacks evidence
+            joins the one cluster its key points to: handles without a name join the
+            only person whose name builds them (`jane_d`, `doejane`), and names without
+            an email or domain the only person with that name and an email or domain
+            (`ml.identity.clusters.unique_owner_links`).
     """
 
-    match_threshold: float = 0.9
-    review_band: tuple[float, float] = (0.5, 0.9)
-    sensitivity_thresholds: tuple[float, ...] = (0.5, 0.8, 0.95, 0.99)
+    match_threshold: float = 0.99
+    review_band: tuple[float, float] = (0.5, 0.99)
+    sensitivity_thresholds: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
     seed: int = 42
     rules_path: Path = DEFAULT_RULES_PATH
     id_salt: str = "community-revenue-map"
@@ -53,6 +58,7 @@ class IdentityConfig:
     deterministic_recall: float = 0.7
     max_pairs_per_record: float = 2_000.0
     model_links_need_name_agreement: bool = True
+    link_unique_owners: bool = True
 
     def __post_init__(self) -> None:
         """Reject thresholds outside (0, 1) and a review band whose ends are reversed."""

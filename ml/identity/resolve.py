@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ml.identity.clusters import cluster_records, strongest_link_per_record
+from ml.identity.clusters import cluster_records, strongest_link_per_record, unique_owner_links
 from ml.identity.config import IdentityConfig, IdentityResult
 from ml.identity.ids import LINEAGE_COLUMNS, assign_person_ids
 from ml.identity.model import score_pairs
@@ -77,8 +78,8 @@ def resolve_people(
     cannot_link = _cannot_link_pairs(prepared, decisions, config)
 
     last_names = _last_names(prepared) if config.model_links_need_name_agreement else None
-    roots, accepted = cluster_records(
-        record_ids, edges, cannot_link, config.match_threshold, last_names
+    roots, accepted = _cluster(
+        prepared, edges, cannot_link, config.match_threshold, last_names, config
     )
     changed_at = datetime.now(UTC)
     person_of, lineage = assign_person_ids(roots, previous_clusters, config.id_salt, changed_at)
@@ -86,7 +87,7 @@ def resolve_people(
     clusters.insert(1, "person_id", clusters["record_id"].map(person_of))
 
     threshold_clusters = _threshold_clusters(
-        record_ids, edges, cannot_link, config, person_of, changed_at, last_names
+        prepared, edges, cannot_link, config, person_of, changed_at, last_names
     )
     decided = pd.concat(
         [
@@ -113,6 +114,22 @@ def resolve_people(
         threshold_clusters=threshold_clusters,
         metrics=metrics,
     )
+
+
+def _cluster(
+    prepared: pd.DataFrame,
+    edges: pd.DataFrame,
+    cannot_link: list[tuple[str, str]],
+    threshold: float,
+    last_names: dict[str, str] | None,
+    config: IdentityConfig,
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """Cluster at `threshold`, then join clusters that lack evidence to their unique owner."""
+    record_ids = prepared["record_id"].tolist()
+    late_links = None
+    if config.link_unique_owners:
+        late_links = functools.partial(unique_owner_links, prepared)
+    return cluster_records(record_ids, edges, cannot_link, threshold, last_names, late_links)
 
 
 def _last_names(prepared: pd.DataFrame) -> dict[str, str]:
@@ -176,7 +193,7 @@ def _empty_result() -> IdentityResult:
 
 
 def _threshold_clusters(
-    record_ids: list[str],
+    prepared: pd.DataFrame,
     edges: pd.DataFrame,
     cannot_link: list[tuple[str, str]],
     config: IdentityConfig,
@@ -188,7 +205,7 @@ def _threshold_clusters(
     main = pd.DataFrame({"record_id": list(person_of), "person_id": list(person_of.values())})
     frames = []
     for threshold in sorted(set(config.sensitivity_thresholds)):
-        roots, _ = cluster_records(record_ids, edges, cannot_link, threshold, last_names)
+        roots, _ = _cluster(prepared, edges, cannot_link, threshold, last_names, config)
         names, _ = assign_person_ids(roots, main, config.id_salt, changed_at)
         frames.append(
             pd.DataFrame(

@@ -39,6 +39,8 @@ class CannotLinkRule:
     group_on: tuple[str, ...]
     differ_on: str
     max_group_size: int = 200
+    overlap_on: str | None = None
+    min_overlap_days: float = 0.0
 
 
 def _read_rules_document(path: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -72,6 +74,8 @@ def load_cannot_link_rules(path: str | Path) -> list[CannotLinkRule]:
                 group_on=tuple(entry["group_on"]),
                 differ_on=str(entry["differ_on"]),
                 max_group_size=int(entry.get("max_group_size", 200)),
+                overlap_on=entry.get("overlap_on"),
+                min_overlap_days=float(entry.get("min_overlap_days", 0.0)),
             )
         )
     return rules
@@ -90,26 +94,47 @@ def apply_cannot_link_rules(
     """
     pairs: set[tuple[str, str]] = set()
     for rule in rules:
-        columns = [*rule.group_on, rule.differ_on]
+        columns = [*rule.group_on, rule.differ_on, *([rule.overlap_on] if rule.overlap_on else [])]
         missing = [column for column in columns if column not in prepared.columns]
         if missing:
             raise ConfigurationError(
                 f"cannot-link rule {rule.name!r}: column(s) {missing} not found in prepared records"
             )
         keyed = prepared.dropna(subset=columns)[["record_id", *columns]]
+        if rule.overlap_on:
+            keyed = keyed.assign(
+                _at=pd.to_datetime(keyed[rule.overlap_on], errors="coerce", utc=True)
+            ).dropna(subset=["_at"])
         variety = keyed.groupby(list(rule.group_on))[rule.differ_on].transform("nunique")
         keyed = keyed[variety > 1]
         for _, group in keyed.groupby(list(rule.group_on), sort=False):
             if len(group) > rule.max_group_size:
                 continue
+            apart = _overlapping_values(group, rule) if rule.overlap_on else None
             rows = list(zip(group["record_id"], group[rule.differ_on], strict=True))
             pairs.update(
                 (min(a, b), max(a, b))
                 for i, (a, value_a) in enumerate(rows)
                 for b, value_b in rows[i + 1 :]
-                if value_a != value_b
+                if value_a != value_b and (apart is None or frozenset((value_a, value_b)) in apart)
             )
     return sorted(pairs)
+
+
+def _overlapping_values(group: pd.DataFrame, rule: CannotLinkRule) -> set[frozenset[str]]:
+    """Pairs of `differ_on` values whose time spans overlap by at least min_overlap_days.
+
+    A value's span runs from the earliest to the latest `overlap_on` time of its records.
+    """
+    spans = group.groupby(rule.differ_on)["_at"].agg(["min", "max"])
+    values = list(spans.itertuples(name=None))
+    margin = pd.Timedelta(days=rule.min_overlap_days)
+    return {
+        frozenset((value_a, value_b))
+        for i, (value_a, start_a, end_a) in enumerate(values)
+        for value_b, start_b, end_b in values[i + 1 :]
+        if min(end_a, end_b) - max(start_a, start_b) >= margin
+    }
 
 
 def load_rules(path: str | Path) -> list[MatchRule]:

@@ -53,6 +53,34 @@ def _name_levels(column: str, other: str) -> Callable[[], list[ComparisonLevelCr
     ]
 
 
+def _first_name_levels() -> list[ComparisonLevelCreator]:
+    """First name levels, plus a single name against the other record's last name.
+
+    A record that carries one name (`perie`, `Smyth`) has it in first_name and no last
+    name. When it equals, or is one edit from, the other record's last name, that is
+    evidence of a match, not a first-name mismatch.
+    """
+
+    def single(test: str) -> str:
+        return " or ".join(
+            f"(last_name_key_{a} is null and last_name_key_{b} is not null and "
+            + test.format(first=f"first_name_key_{a}", last=f"last_name_key_{b}")
+            + ")"
+            for a, b in (("l", "r"), ("r", "l"))
+        )
+
+    levels = _name_levels("first_name_key", "last_name_key")()
+    return [
+        *levels[:3],
+        cll.CustomLevel(single("{first} = {last}"), "single name equals the other's last name"),
+        cll.CustomLevel(
+            single("damerau_levenshtein({first}, {last}) <= 1"),
+            "single name one edit from the other's last name",
+        ),
+        *levels[3:],
+    ]
+
+
 def _code_levels(
     column: str, distances: Sequence[int], tf: bool = False
 ) -> Callable[[], list[ComparisonLevelCreator]]:
@@ -110,6 +138,14 @@ _USER_NAME_PAIRS = (
 _FROM_NAME = {"email_local_key": "email_local_from_name", "handle_key": "handle_from_name"}
 
 
+def _nameless_handle(handle_side: str, name_side: str) -> str:
+    """SQL: the `handle_side` record has a handle but no name, the other side a name."""
+    return (
+        f"(handle_stem_key_{handle_side} is not null and "
+        f"name_flast_key_{handle_side} is null and name_flast_key_{name_side} is not null)"
+    )
+
+
 def _alias_levels() -> list[ComparisonLevelCreator]:
     """Compare user names: email local parts and handles, also against each other.
 
@@ -117,6 +153,12 @@ def _alias_levels() -> list[ComparisonLevelCreator]:
     handle-only record can still be compared with an email-only record. A shared user name
     built from a name that both records carry (`jdoe` for Jane Doe) repeats what the name
     comparisons already count. It therefore falls in the null level (no evidence).
+
+    A record with a handle but no name (GitHub) compared with a named record counts only
+    an exact user name not built from the other's name here. The `handle_vs_name`
+    comparison and `unique_owner_links` weigh a handle against names: people often pick
+    a handle unlike their email address (`jane_d` for `jane.doe@`), so counting the
+    differing user names would cancel that evidence, and `swang` fits every S. Wang.
     """
     pairs = _USER_NAME_PAIRS
     comparable = " or ".join(f"({a}_l is not null and {b}_r is not null)" for a, b in pairs)
@@ -129,11 +171,19 @@ def _alias_levels() -> list[ComparisonLevelCreator]:
     # name_flast_key is set when a record has first and last name. Testing it instead of
     # the name columns keeps this comparison active in the EM pass blocked on names.
     both_named = "name_flast_key_l is not null and name_flast_key_r is not null"
+    nameless = f"{_nameless_handle('l', 'r')} or {_nameless_handle('r', 'l')}"
+    exact_not_from_name = " or ".join(
+        f"({a}_l = {b}_r and not coalesce({_FROM_NAME[a]}_l, false) "
+        f"and not coalesce({_FROM_NAME[b]}_r, false))"
+        for a, b in pairs
+    )
     close = " or ".join(f"levenshtein({a}_l, {b}_r) <= 2" for a, b in pairs[:2])
     return [
         cll.CustomLevel(
-            f"not ({comparable}) or (({both_named}) and ({from_name}))",
-            "no user name to compare, or one built from names both records carry",
+            f"not ({comparable}) or (({both_named}) and ({from_name})) "
+            f"or (({nameless}) and not coalesce({exact_not_from_name}, false))",
+            "no user name to compare, one built from names both records carry, or a "
+            "nameless record's handle that differs",
         ).configure(is_null_level=True),
         cll.CustomLevel(exact, "same user name"),
         cll.CustomLevel(close, "user names within two edits"),
@@ -147,12 +197,7 @@ def _handle_name_levels() -> list[ComparisonLevelCreator]:
     Only records without a name of their own are compared this way: with names on both
     sides the name comparisons already hold the evidence.
     """
-
-    def applies(handle_side: str, name_side: str) -> str:
-        return (
-            f"(handle_stem_key_{handle_side} is not null and "
-            f"name_flast_key_{handle_side} is null and name_flast_key_{name_side} is not null)"
-        )
+    applies = _nameless_handle
 
     def matches(handle_side: str, name_side: str) -> str:
         forms = ", ".join(f"{column}_{name_side}" for column in NAME_FORM_COLUMNS)
@@ -170,15 +215,40 @@ def _handle_name_levels() -> list[ComparisonLevelCreator]:
 
 
 def _organisation_levels() -> list[ComparisonLevelCreator]:
+    """Compare employers by domain and typed company name, also against each other.
+
+    A typed company name that starts with the other record's domain label (`Atlaswave
+    Bank` and `atlaswave.net`) names the same company. Two different work domains are a
+    level of their own, apart from names typed differently: one person rarely works for
+    two companies, while `Acme` and `Acme Retail Group` may be one.
+    """
+    sides = (("l", "r"), ("r", "l"))
+    label = "split_part(company_domain_key_{b}, '.', 1)"
+    name_vs_domain = " or ".join(
+        f"(company_name_key_{a} is not null and company_domain_key_{b} is not null)"
+        for a, b in sides
+    )
+    comparable = (
+        "(company_domain_key_l is not null and company_domain_key_r is not null) or "
+        f"(company_name_key_l is not null and company_name_key_r is not null) or {name_vs_domain}"
+    )
+    prefix = " or ".join(
+        f"(length({label.format(b=b)}) >= 4 and "
+        f"starts_with(company_name_key_{a}, {label.format(b=b)}))"
+        for a, b in sides
+    )
     return [
-        cll.CustomLevel(
-            "(company_domain_key_l is null or company_domain_key_r is null) and "
-            "(company_name_key_l is null or company_name_key_r is null)",
-            "no organisation to compare",
-        ).configure(is_null_level=True),
+        cll.CustomLevel(f"not ({comparable})", "no organisation to compare").configure(
+            is_null_level=True
+        ),
         cll.ExactMatchLevel("company_domain_key", term_frequency_adjustments=True),
         cll.ExactMatchLevel("company_name_key"),
+        cll.CustomLevel(prefix, "company name starts with the other's domain label"),
         cll.JaroWinklerLevel("company_name_key", 0.9),
+        cll.CustomLevel(
+            "company_domain_key_l is not null and company_domain_key_r is not null",
+            "different work domains",
+        ),
         cll.ElseLevel(),
     ]
 
@@ -187,9 +257,9 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
     ComparisonSpec(
         "first_name",
         ("first_name_key",),
-        _name_levels("first_name_key", "last_name_key"),
-        (0.84, 0.01, 0.06, 0.04, 0.02, 0.03),
-        (0.01, 0.0001, 0.003, 0.01, 0.03, 0.9469),
+        _first_name_levels,
+        (0.82, 0.01, 0.02, 0.01, 0.06, 0.04, 0.02, 0.02),
+        (0.01, 0.0001, 0.0005, 0.0005, 0.003, 0.01, 0.03, 0.9459),
     ),
     ComparisonSpec(
         "last_name",
@@ -216,8 +286,8 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
         "organisation",
         ("company_domain_key", "company_name_key"),
         _organisation_levels,
-        (0.7, 0.1, 0.05, 0.15),
-        (0.01, 0.005, 0.01, 0.975),
+        (0.7, 0.1, 0.05, 0.03, 0.02, 0.1),
+        (0.01, 0.005, 0.005, 0.01, 0.9, 0.07),
     ),
     ComparisonSpec(
         "date_of_birth",
@@ -296,9 +366,13 @@ def build_comparisons(present: set[str]) -> list[ComparisonCreator | dict[str, A
     return comparisons
 
 
-# NOTE: blocking needs an exact shared key. On the historical figures set 28 % of true pairs
-# share none of these keys and are found only through other records, which caps recall.
+# NOTE: blocking needs a shared key. On the historical figures set 19 % of true pairs
+# share none of these keys or the register keys below, and are found only through other
+# records. Records of one person that share no key with the rest stay apart.
 PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    # NOTE: a local part alone is a large block when many people share it (`sarah@` at
+    # every company): on the simulator it gave 3 million of 4.1 million candidate pairs
+    # at 99,000 records and 260 million of 301 million at 995,000, which did not fit.
     ("email_local_key",),
     ("handle_key",),
     ("first_name_key", "last_name_key"),
@@ -320,6 +394,39 @@ PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Looser keys for person lists that carry a date of birth (census-style registers). They
+# pair records whose names or dates carry typos: birth year or postcode district instead of
+# the full value, name prefixes, and a single name against the other record's last name.
+# Community records have no date of birth, so these keys never run in the pipeline.
+# Each entry: the columns it needs, then the SQL condition on `l` and `r`.
+_YEAR = "substr({side}.date_of_birth, 1, 4)"
+_DISTRICT = "split_part({side}.postcode, ' ', 1)"
+REGISTER_BLOCKING_RULES: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    (columns, " and ".join(f"{part.format(side='l')} = {part.format(side='r')}" for part in parts))
+    for columns, parts in (
+        (("date_of_birth", "first_name_key"), (_YEAR, "{side}.first_name_key")),
+        (("date_of_birth", "last_name_key"), (_YEAR, "{side}.last_name_key")),
+        (("postcode", "first_name_key"), (_DISTRICT, "{side}.first_name_key")),
+        (("postcode", "last_name_key"), (_DISTRICT, "{side}.last_name_key")),
+        (("postcode", "date_of_birth"), (_DISTRICT, _YEAR)),
+        (
+            ("date_of_birth", "first_name_key", "last_name_key"),
+            ("substr({side}.first_name_key, 1, 3)", "substr({side}.last_name_key, 1, 4)"),
+        ),
+    )
+) + tuple(
+    (("date_of_birth", "first_name_key", "last_name_key", other), condition)
+    for other, template in (
+        ("date_of_birth", _YEAR),
+        ("locality", "{side}.locality"),
+        ("postcode", _DISTRICT),
+    )
+    # Splink pairs each two records once, in one order, so the swap is tested both ways.
+    for swap in ("l.first_name_key = r.last_name_key", "l.last_name_key = r.first_name_key")
+    for condition in (f"{swap} and {template.format(side='l')} = {template.format(side='r')}",)
+)
+
+
 def prediction_blocking_keys(present: set[str]) -> list[tuple[str, ...]]:
     """Column sets whose equality makes a candidate pair, limited to present columns."""
     return [keys for keys in PREDICTION_BLOCKING_KEYS if present.issuperset(keys)]
@@ -330,6 +437,12 @@ def prediction_blocking_rules(present: set[str]) -> list[BlockingRuleCreator | d
     rules: list[BlockingRuleCreator | dict[str, Any]] = [
         block_on(*keys) for keys in prediction_blocking_keys(present)
     ]
+    if "date_of_birth" in present:
+        rules.extend(
+            CustomRule(condition)
+            for columns, condition in REGISTER_BLOCKING_RULES
+            if present.issuperset(columns)
+        )
     if present.issuperset({"handle_key", "email_local_key"}):
         rules.append(CustomRule("l.handle_key = r.email_local_key"))
         rules.append(CustomRule("l.email_local_key = r.handle_key"))

@@ -1,6 +1,7 @@
 import pandas as pd
 
-from ml.identity.clusters import cluster_records
+from ml.identity.clusters import cluster_records, unique_owner_links
+from ml.identity.prepare import prepare_records
 
 
 def _edges(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
@@ -46,3 +47,53 @@ def test_cluster_records_named_pair_skips_name_check() -> None:
     edges = _edges([("a", "b", 0.99, "model")])
     roots, _ = cluster_records(["a", "b"], edges, [], 0.9, {"a": "sybella", "b": "shepherd"})
     assert roots["a"] == roots["b"]
+
+
+def _owner_links(rows: list[dict[str, str]], roots: dict[str, str] | None = None) -> set:
+    prepared = prepare_records(pd.DataFrame(rows))
+    ids = prepared["record_id"].tolist()
+    links = unique_owner_links(prepared, roots or {record_id: record_id for record_id in ids})
+    return set(zip(links["record_id_l"], links["record_id_r"], links["matched_by"], strict=True))
+
+
+JANE_DOE = {"record_id": "hubspot:1", "source": "hubspot", "email": "jane.doe@acme.com",
+            "full_name": "Jane Doe"}  # fmt: skip
+GITHUB_JANE = {"record_id": "github:1", "source": "github", "handle": "jane_d"}
+
+
+def test_unique_owner_links_nameless_handle_to_only_name_that_builds_it() -> None:
+    # jane_d (janed without the underscore) is Jane Doe's first name and last initial.
+    assert _owner_links([JANE_DOE, GITHUB_JANE]) == {("github:1", "hubspot:1", "unique_handle")}
+
+
+def test_unique_owner_links_leaves_shared_handle_alone() -> None:
+    jane_dunn = {"record_id": "hubspot:2", "source": "hubspot", "email": "jane@dunn.io",
+                 "full_name": "Jane Dunn"}  # fmt: skip
+    assert _owner_links([JANE_DOE, jane_dunn, GITHUB_JANE]) == set()
+
+
+def test_unique_owner_links_two_records_of_one_person_are_one_owner() -> None:
+    jane_gmail = {"record_id": "events:1", "source": "events", "email": "jd@gmail.com",
+                  "full_name": "Jane Doe"}  # fmt: skip
+    roots = {"hubspot:1": "hubspot:1", "events:1": "hubspot:1", "github:1": "github:1"}
+    links = _owner_links([JANE_DOE, jane_gmail, GITHUB_JANE], roots)
+    # The link goes to the owner's smallest record id that builds the handle.
+    assert links == {("events:1", "github:1", "unique_handle")}
+
+
+def test_unique_owner_links_name_without_contact_to_only_namesake_with_contact() -> None:
+    carol = {"record_id": "slack:1", "source": "slack", "email": "carol@hooli.com",
+             "full_name": "Carol Jones"}  # fmt: skip
+    carol_no_email = {"record_id": "discord:9", "source": "discord", "handle": "cj",
+                      "full_name": "Carol Jones"}  # fmt: skip
+    assert _owner_links([carol, carol_no_email]) == {("discord:9", "slack:1", "unique_name")}
+    other_carol = {**carol, "record_id": "events:2", "email": "carol.jones@initech.com"}
+    assert _owner_links([carol, other_carol, carol_no_email]) == set()
+
+
+def test_cluster_records_applies_unique_owner_links_last() -> None:
+    # The unique-owner link is not a model link: it joins below the model threshold.
+    edges = _edges([("a", "b", 0.5, "model"), ("b", "c", 1.0, "unique_name")])
+    roots, _ = cluster_records(["a", "b", "c"], edges, [], threshold=0.9)
+    assert roots["b"] == roots["c"]
+    assert roots["a"] != roots["b"]

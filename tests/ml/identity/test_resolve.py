@@ -29,8 +29,11 @@ def test_resolve_people_joins_jane(community_records, config) -> None:
     people = person_of(result.clusters)
     assert len({people[r] for r in JANE}) == 1
     assert people["events:r1"] != people["product:s1"]
-    assert people["slack:U9"] != people["discord:9"]
-    assert result.metrics["people"] == 5
+    # discord:9 has no email and no company, and Carol Jones is the only person with
+    # that name who has one: it joins her after the model links (unique_name).
+    assert people["slack:U9"] == people["discord:9"]
+    assert result.clusters.set_index("record_id").loc["discord:9", "matched_by"] == "unique_name"
+    assert result.metrics["people"] == 4
 
 
 def test_resolve_people_matched_by(community_records, config) -> None:
@@ -79,7 +82,7 @@ def test_override_unknown_record_raises(community_records, config) -> None:
 
 
 def test_review_band_holds_uncertain_pairs(community_records) -> None:
-    config = IdentityConfig(review_band=(0.05, 0.9))
+    config = IdentityConfig(match_threshold=0.9, review_band=(0.05, 0.9))
     result = resolve_people(community_records, config)
     queue = result.review_queue
     pairs = set(zip(queue["record_id_l"], queue["record_id_r"], strict=True))
@@ -92,9 +95,9 @@ def test_review_band_holds_uncertain_pairs(community_records) -> None:
     }
     assert queue["match_probability"].between(0.05, 0.9, inclusive="left").all()
     assert {"email_l", "email_r", "full_name_l", "full_name_r"} <= set(queue.columns)
-    # Jane's discourse record joins her through github:janedoe, so only the two weak
-    # pairs still separate different people, and they come first.
-    assert queue["same_person"].tolist() == [False, False, True, True]
+    # Jane's discourse record joins her through github:janedoe and Carol's discord record
+    # joins her as the only Carol Jones, so only Bob's weak pair separates two people.
+    assert queue["same_person"].tolist() == [False, True, True, True]
 
 
 def test_review_band_skips_decided_pairs(community_records) -> None:

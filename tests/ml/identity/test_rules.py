@@ -115,3 +115,30 @@ def test_cannot_link_numbered_work_mailbox() -> None:
     )
     # Free-mail addresses are not work mailboxes, so events:r4 is not kept apart.
     assert pairs == [("events:r1", "events:r2"), ("events:r2", "events:r3")]
+
+
+def test_cannot_link_concurrent_work_mailboxes() -> None:
+    # Two Marco Thompsons at vectorpath.com use their addresses in the same months; Linda
+    # King moves from linda.king@ to lindak@ and never uses both at once.
+    rows = [
+        ("events:r1", "marco.thompson@vectorpath.com", "Marco Thompson", "2025-01-01"),
+        ("events:r2", "marco.thompson@vectorpath.com", "Marco Thompson", "2025-06-01"),
+        ("events:r3", "marco@vectorpath.com", "Marco Thompson", "2025-03-01"),
+        ("events:r4", "info@vectorpath.com", "Marco Thompson", "2025-02-01"),
+        ("events:r5", "linda.king@greenscale.com", "Linda King", "2024-01-01"),
+        ("events:r6", "lindak@greenscale.com", "Linda King", "2025-01-01"),
+    ]
+    records = pd.DataFrame(
+        [
+            {"record_id": r, "source": "events", "email": e, "full_name": n, "first_seen_at": t}
+            for r, e, n, t in rows
+        ]
+    )
+    rules = [
+        rule
+        for rule in load_cannot_link_rules(DEFAULT_RULES_PATH)
+        if rule.name == "concurrent_work_mailboxes"
+    ]
+    pairs = apply_cannot_link_rules(prepare_records(records), rules)
+    # The role mailbox (info@) has no local part key, so it is not kept apart.
+    assert pairs == [("events:r1", "events:r3"), ("events:r2", "events:r3")]

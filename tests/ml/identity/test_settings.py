@@ -1,0 +1,98 @@
+"""Comparison levels and blocking rules checked on hand-made record pairs in DuckDB."""
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ml.identity.model import MODEL_COLUMNS
+from ml.identity.prepare import prepare_records
+from ml.identity.settings import (
+    _alias_levels,
+    _first_name_levels,
+    _organisation_levels,
+    prediction_blocking_rules,
+)
+
+
+def _level(levels: list, left: dict[str, str], right: dict[str, str]) -> str:
+    """Return the label of the first level whose condition holds for the pair."""
+    prepared = prepare_records(
+        pd.DataFrame(
+            [{"record_id": "l", "source": "x", **left}, {"record_id": "r", "source": "x", **right}]
+        )
+    )
+    row = {
+        f"{column}_{side}": prepared.at[position, column]
+        for position, side in ((0, "l"), (1, "r"))
+        for column in MODEL_COLUMNS
+        if column != "unique_id"
+    }
+    con = duckdb.connect()
+    con.register("pair", pd.DataFrame([row]).astype(object))
+    labels = [level.create_level_dict("duckdb")["label_for_charts"] for level in levels]
+    cases = " ".join(
+        f"when {level.create_level_dict('duckdb')['sql_condition']} then {position}"
+        for position, level in enumerate(levels)
+        if level.create_level_dict("duckdb")["sql_condition"] != "ELSE"
+    )
+    position = con.execute(f"select case {cases} else {len(levels) - 1} end from pair").fetchone()
+    return labels[position[0]]
+
+
+@pytest.mark.parametrize(
+    ("single", "named", "expected"),
+    [
+        ("perie", "John Perie", "single name equals the other's last name"),
+        ("smyth", "Stan Smythe", "single name one edit from the other's last name"),
+        ("brome", "Alexander Hull", "All other comparisons"),
+    ],
+)
+def test_first_name_single_name_against_last_name(single: str, named: str, expected: str) -> None:
+    # The single-name record is on the right, where the swapped-columns level cannot see it.
+    assert _level(_first_name_levels(), {"full_name": named}, {"first_name": single}) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ({"company_name": "Atlaswave Bank"}, {"email": "a@atlaswave.net"},
+         "company name starts with the other's domain label"),
+        ({"email": "a@acme.com"}, {"email": "b@initech.com"}, "different work domains"),
+        ({"company_name": "Acme"}, {"company_name": "Initech"}, "All other comparisons"),
+        ({"email": "a@acme.com"}, {"email": "b@gmail.com"}, "no organisation to compare"),
+    ],
+)  # fmt: skip
+def test_organisation_levels(left: dict, right: dict, expected: str) -> None:
+    assert _level(_organisation_levels(), left, right) == expected
+
+
+@pytest.mark.parametrize(
+    ("handle", "expected"),
+    [
+        # swang is built from Steven Wang's name: it fits every S. Wang, so it counts here
+        # for nothing and is left to the handle-against-name comparison.
+        ("swang", "no user name to compare, one built from names both records carry, or a "
+                  "nameless record's handle that differs"),
+        ("bytewiz42", "same user name"),
+        ("stevewang", "no user name to compare, one built from names both records carry, or "
+                      "a nameless record's handle that differs"),
+    ],
+)  # fmt: skip
+def test_user_name_of_nameless_handle(handle: str, expected: str) -> None:
+    named = {"full_name": "Steven Wang", "email": f"{handle}@copperwave.com"}
+    if handle == "stevewang":
+        named["email"] = "swang@copperwave.com"
+    assert _level(_alias_levels(), {"handle": handle}, named) == expected
+
+
+def test_register_blocking_only_with_date_of_birth() -> None:
+    names = {"first_name_key", "last_name_key", "locality", "postcode"}
+
+    def conditions(present: set[str]) -> list[str]:
+        return [rule.create_blocking_rule_dict("duckdb")["blocking_rule"] for rule in
+                prediction_blocking_rules(present)]  # fmt: skip
+
+    with_dob = conditions(names | {"date_of_birth"})
+    assert "l.first_name_key = r.last_name_key and l.locality = r.locality" in with_dob
+    assert "l.last_name_key = r.first_name_key and l.locality = r.locality" in with_dob
+    assert not any("substr" in condition for condition in conditions(names))
