@@ -5,7 +5,7 @@ rows, positives, the observed positive rate and the mean score. It adds the cali
 (mean score minus positive rate) and, where the group has enough of both classes, the AUC.
 A group is flagged when it has at least `min_rows` rows and its AUC or calibration gap differs
 from the overall figure by more than the tolerance. The positive rate is reported but not flagged,
-because groups may truly convert at different rates; the model is at fault only when it ranks
+because groups may truly convert at different rates. The model is at fault only when it ranks
 or calibrates a group worse.
 """
 

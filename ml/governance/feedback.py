@@ -4,8 +4,8 @@ A feedback file (`landing/feedback/*.csv`, see docs/model-governance.md) has one
 submission. Its `feedback_type` gives what the submitter states:
 
 - `score_wrong` / `score_right`: the conversion propensity score of the person named by
-  `person_email` was wrong / right. Each resolved row is a labelled review record: the model
-  review counts them and flags the model when too many say "wrong".
+  `person_email` was wrong / right. Each resolved row is a labelled review record. The model
+  review counts them and flags the model when the share of `score_wrong` rows is too high.
 - `deal_community_influenced` / `deal_not_influenced`: the deal named by `deal_id` was / was
   not influenced by the community. The latest such row per deal overrides the rule-based
   `is_community_influenced` flag in `marts.fct_community_influence_reviewed`.

@@ -124,7 +124,7 @@ def test_erasure_requests_match_people(simulated: Path):
 
 
 def test_consent_receipts_match_truth(simulated: Path):
-    # The latest receipt of each person is `granted` exactly when the truth says consent.
+    # The latest receipt of each person is `granted` exactly when the truth records consent.
     receipts = read_csv(simulated / "landing" / "consent" / "consent_receipts.csv")
     people = read_csv(simulated / "truth" / "people.csv")
     mailboxes = {
