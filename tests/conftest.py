@@ -32,21 +32,26 @@ class PipelineRun:
     result: ExecuteInProcessResult
 
 
-def run_demo_job(landing_dir: Path, warehouse: Path) -> ExecuteInProcessResult:
-    """Run every asset and check of the project's definitions on one landing folder."""
+def run_job(job_name: str, landing_dir: Path, warehouse: Path) -> ExecuteInProcessResult:
+    """Run one job of the project's definitions in-process on one landing folder and warehouse."""
     from orchestration.definitions import defs
 
     saved = {key: os.environ.get(key) for key in ("CRM_LANDING_DIR", "CRM_DUCKDB_PATH")}
     os.environ["CRM_LANDING_DIR"] = str(landing_dir)
     os.environ["CRM_DUCKDB_PATH"] = str(warehouse)
     try:
-        return defs.resolve_job_def("demo_job").execute_in_process(raise_on_error=False)
+        return defs.resolve_job_def(job_name).execute_in_process(raise_on_error=False)
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def run_demo_job(landing_dir: Path, warehouse: Path) -> ExecuteInProcessResult:
+    """Run every asset and check of the project's definitions on one landing folder."""
+    return run_job("demo_job", landing_dir, warehouse)
 
 
 def failure_messages(result: ExecuteInProcessResult) -> str:

@@ -21,7 +21,7 @@ from orchestration.assets.scoring import member_scoring
 from orchestration.definitions import defs
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.sensors import feedback_file_sensor
-from tests.conftest import PipelineRun, failure_messages
+from tests.conftest import PipelineRun, failure_messages, run_job
 
 FEEDBACK_CSV = (
     "feedback_id,submitted_at,submitted_by,feedback_type,person_email,deal_id,account_domain,"
@@ -156,20 +156,6 @@ def test_demo_score_feedback_resolves_to_persons(simulated_run: PipelineRun):
     assert set(truth["feedback_id"]) == set(feedback["feedback_id"])
 
 
-def _run_review_job(landing: Path, warehouse: Path):
-    saved = {key: os.environ.get(key) for key in ("CRM_LANDING_DIR", "CRM_DUCKDB_PATH")}
-    os.environ["CRM_LANDING_DIR"] = str(landing)
-    os.environ["CRM_DUCKDB_PATH"] = str(warehouse)
-    try:
-        return defs.resolve_job_def("model_review_job").execute_in_process(raise_on_error=False)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 @pytest.mark.slow
 def test_new_score_complaints_flag_the_next_review(simulated_run: PipelineRun, tmp_path: Path):
     warehouse = tmp_path / "warehouse.duckdb"
@@ -194,7 +180,7 @@ def test_new_score_complaints_flag_the_next_review(simulated_run: PipelineRun, t
         FEEDBACK_CSV.splitlines()[0] + "\n" + "\n".join(rows) + "\n", encoding="utf-8"
     )
 
-    result = _run_review_job(landing, warehouse)
+    result = run_job("model_review_job", landing, warehouse)
 
     assert result.success, failure_messages(result)
     with duckdb.connect(str(warehouse), read_only=True) as con:
