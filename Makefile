@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml requirements.lock
 # Dagster reads dbt's manifest when it loads the definitions, so it is rebuilt before every
 # command that loads them; parsing takes a few seconds.
 manifest: install
-	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project --quiet
 
 demo: manifest
 	$(BIN)/python -m simulator --members $(DEMO_MEMBERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
