@@ -101,3 +101,21 @@ def test_is_erased_by_each_key(shown: list[dict[str, object]]) -> None:
         "slack:U4": False,
         None: False,
     }
+
+
+# Staging models that mention emails or handles but hold no person's clear-text identifier:
+# erasure requests keep only a hash, and person consent counts emails without naming them.
+NO_PERSONAL_IDENTIFIERS = {"stg_privacy__erasure_requests", "stg_identity__person_consent"}
+
+
+def test_staging_with_identifiers_filters_erased():
+    # A staging model that carries an email or handle must drop erased people's rows, or
+    # their identifiers would reach every model built on it.
+    unfiltered = []
+    for path in sorted((DBT_PROJECT / "models" / "staging").glob("*/*.sql")):
+        sql = path.read_text(encoding="utf-8").lower()
+        carries_identifier = "email" in sql or "handle" in sql
+        if carries_identifier and path.stem not in NO_PERSONAL_IDENTIFIERS:
+            if "is_erased(" not in sql:
+                unfiltered.append(path.stem)
+    assert unfiltered == []

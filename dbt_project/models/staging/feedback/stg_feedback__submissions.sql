@@ -27,6 +27,15 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    -- Score feedback about a person behind an erasure request is dropped
+    -- (macros/erasure.sql); deal feedback names no person and stays.
+    select * from renamed
+    where not {{ is_erased(email="person_email") }}
+
 )
 
-select * from renamed
+select * from final
