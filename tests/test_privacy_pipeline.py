@@ -168,6 +168,9 @@ def test_erased_records_stay_out_on_rerun(simulated_run: PipelineRun, tmp_path: 
     people_before = _query(
         warehouse, "select count(distinct person_id) as n from identity.person_clusters"
     )
+    clusters_before = _query(
+        warehouse, "select record_id, person_id from identity.person_clusters order by record_id"
+    )
 
     result = materialize(
         [identity_resolution],
@@ -180,6 +183,12 @@ def test_erased_records_stay_out_on_rerun(simulated_run: PipelineRun, tmp_path: 
     clusters = _query(warehouse, "select record_id, person_id from identity.person_clusters")
     assert not set(clusters["record_id"]) & _erased_record_ids(simulated_run)
     assert clusters["person_id"].nunique() == people_before["n"].iloc[0]
+    # The first run resolved again without the erased records, so this run finds the same
+    # people: no record changes person and no lineage row is written.
+    rerun = clusters.sort_values("record_id").reset_index(drop=True)
+    assert rerun.equals(clusters_before)
+    lineage = _query(warehouse, "select count(*) as n from identity.person_lineage")
+    assert lineage["n"].iloc[0] == 0
 
 
 def _majority_truth_person(run: PipelineRun) -> pd.Series:

@@ -122,6 +122,15 @@ def run_identity(
         inputs, resolved, first_pass, when, erasure_threshold
     )
     online = records[records["record_id"].isin(erased.clusters["record_id"])]
+    records_erased_now = len(resolved.clusters) - len(erased.clusters)
+    if records_erased_now:
+        # The next run reads the records without the erased ones, because staging filters
+        # them out. Resolving the same reduced set now gives the clusters and model that run
+        # will find, so a rerun on unchanged files changes no person id.
+        logger.info("re-resolving %s records without the erased ones", len(online))
+        erased = resolve_people(
+            online.reset_index(drop=True), config, previous_clusters=inputs.previous_clusters
+        )
     latest = latest_receipts(inputs.consent_receipts)
     result = apply_consent(erased, online, join_consent(latest), config.id_salt)
     consent, consent_counts = person_consent(latest, online, result.clusters)
@@ -138,7 +147,7 @@ def run_identity(
         **{f"offline_{key.replace(':', '_')}": value for key, value in offline.counts.items()},
         **consent_counts,
         "erasure_requests_new": len(audit) - len(_or_empty(inputs.previous_audit)),
-        "records_erased_now": len(resolved.clusters) - len(erased.clusters),
+        "records_erased_now": records_erased_now,
         "offline_records_erased_now": len(erased_offline),
         "records_detached_by_consent": int(result.metrics.get("records_detached_by_consent", 0)),
     }
