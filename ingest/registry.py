@@ -530,6 +530,15 @@ FEEDBACK = SourceSpec(
     ),
 )
 
+# Receipt statuses the consent staging model maps to granted, denied, withdrawn, expired or
+# unknown. A row with any other status is quarantined rather than read as unknown, so a typo
+# cannot quietly withdraw someone's consent.
+CONSENT_STATUSES = (
+    "granted", "active", "opt_in", "opted_in", "accepted",
+    "denied", "opt_out", "opted_out", "rejected", "declined",
+    "withdrawn", "revoked", "expired", "unknown",
+)  # fmt: skip
+
 CONSENT = SourceSpec(
     "consent",
     (
@@ -540,6 +549,7 @@ CONSENT = SourceSpec(
                 required=("receipt_id", "subject_email", "status", "updated_at"),
                 timestamps=("updated_at",),
                 event_times=("updated_at",),
+                allowed_values={"status": CONSENT_STATUSES},
             ),
             "consent_receipts*.csv",
         ),

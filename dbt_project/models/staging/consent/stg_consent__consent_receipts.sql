@@ -1,5 +1,6 @@
 -- Consent tools name statuses differently (active, opt_in, opt_out, revoked, ...). They are
--- mapped to granted, denied, withdrawn or expired here, and anything else becomes `unknown`.
+-- mapped to granted, denied, withdrawn or expired here. The loader quarantines any status not
+-- listed in `CONSENT_STATUSES` (ingest/registry.py), so only an explicit `unknown` falls through.
 with
 
 source as (
