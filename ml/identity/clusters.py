@@ -7,16 +7,24 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from ml.identity.prepare import NAME_FORM_COLUMNS, edit_distance
+from ml.identity.prepare import NAME_FORM_COLUMNS, edit_distance, normalize_name
 
 logger = logging.getLogger(__name__)
 
 UNIQUE_HANDLE = "unique_handle"
 UNIQUE_NAME = "unique_name"
+UNIQUE_CUSTOMER_NAME = "unique_customer_name"
 
 # Lower rank is applied first, so a reviewer's decision and a rule beat a model link.
 # A unique-owner link is decided from the clusters the other links make, so it comes last.
-_RANK = {"override": 0, "rule": 1, "model": 2, UNIQUE_HANDLE: 3, UNIQUE_NAME: 3}
+_RANK = {
+    "override": 0,
+    "rule": 1,
+    "model": 2,
+    UNIQUE_HANDLE: 3,
+    UNIQUE_NAME: 3,
+    UNIQUE_CUSTOMER_NAME: 3,
+}
 
 
 # Last names within this many edits are taken as typos of one name.
@@ -186,7 +194,7 @@ def strongest_link_per_record(record_ids: list[str], accepted: pd.DataFrame) -> 
 def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.DataFrame:
     """Join clusters that lack evidence to the one cluster their key points to.
 
-    Two kinds of record carry too little to pass the threshold on their own, yet often
+    Three kinds of record carry too little to pass the threshold on their own, yet often
     fit exactly one person in the data:
 
     - `unique_handle`: a record with a handle but no name (GitHub: `jane_d`,
@@ -197,6 +205,11 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
     - `unique_name`: a named record in a cluster without any email address or company
       domain (a Slack profile without email). When the first and last names of such a
       cluster occur in exactly one cluster that has an email or domain, the two join.
+    - `unique_customer_name`: a record without a person name whose company name reads
+      as a person's name (a Stripe customer `Lars Thompson` at `billing@horizonwind.com`)
+      in a cluster without any named record. When its first and last word equal the
+      first and last name of exactly one named cluster with the same company domain,
+      the two join. A real company name (`Horizonwind Bank`) matches no person there.
 
     A key that several clusters share stays unlinked, as does a cluster whose keys point
     to different clusters. Clusters are those of one clustering pass (`roots`).
@@ -207,10 +220,10 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
 
     Returns:
         Links (record_id_l, record_id_r, match_probability 1.0, matched_by
-        `unique_handle` or `unique_name`), one per joined cluster.
+        `unique_handle`, `unique_name` or `unique_customer_name`), one per joined cluster.
     """
     frame = prepared[
-        ["record_id", "handle_stem_key", "first_name_key", "last_name_key",
+        ["record_id", "handle_stem_key", "first_name_key", "last_name_key", "company_name",
          "email_key", "company_domain_key", *NAME_FORM_COLUMNS]
     ].copy()  # fmt: skip
     frame["root"] = frame["record_id"].map(roots)
@@ -233,11 +246,39 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
     name_owners = named.assign(key=full_name)[contact[named.index].to_numpy()]
     uncontacted = named.assign(key=full_name)[~named["root"].isin(contact_roots)]
 
+    employees = named.assign(key=_joined_keys(named["company_domain_key"], full_name))
+    unnamed = frame[frame["name_flast_key"].isna() & ~frame["root"].isin(named_roots)]
+    customers = unnamed.assign(
+        key=_joined_keys(
+            unnamed["company_domain_key"], unnamed["company_name"].map(_name_of_company)
+        )
+    )
+
     frames = [
         _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE),
         _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME),
+        _unique_owner_links(customers, employees, UNIQUE_CUSTOMER_NAME),
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def _name_of_company(company_name: object) -> str | None:
+    """Read a company name of two or more words as `first last`, split like full names.
+
+    The first word is the first name and the rest the last name, as the person records
+    model splits a full name.
+    """
+    words = (normalize_name(company_name) or "").split()
+    if len(words) < 2:
+        return None
+    return f"{words[0]} {' '.join(words[1:])}"
+
+
+def _joined_keys(left: pd.Series, right: pd.Series) -> list[str | None]:
+    return [
+        f"{a} {b}" if isinstance(a, str) and isinstance(b, str) else None
+        for a, b in zip(left, right, strict=True)
+    ]
 
 
 def _unique_owner_links(seekers: pd.DataFrame, owners: pd.DataFrame, kind: str) -> pd.DataFrame:

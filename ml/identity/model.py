@@ -33,6 +33,7 @@ MODEL_COLUMNS = [
     "unique_id",
     "email_key",
     "email_local_key",
+    "email_local_block_key",
     "handle_key",
     "handle_stem_key",
     "email_local_from_name",

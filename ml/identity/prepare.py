@@ -109,6 +109,11 @@ _LEGAL_SUFFIXES = re.compile(
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_NAME = re.compile(r"[^a-z' -]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
+# A local part found in more distinct addresses than this is a common name (`sarah@` at
+# many companies), so it blocks only within one address. The value was chosen from the
+# pair count it allows, not from accuracy: about 0.7 million candidate pairs for 99,000
+# simulated records instead of 3 million.
+MAX_ADDRESSES_PER_LOCAL_PART = 10
 NAME_FORM_COLUMNS = ("name_flast_key", "name_firstlast_key", "name_firstl_key", "name_lastfi_key")
 
 
@@ -146,6 +151,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     prepared["email_local_stem"] = prepared["email_local_key"].map(
         lambda local: (_TRAILING_DIGITS.sub("", local) or None) if isinstance(local, str) else None
     )
+    prepared["email_local_block_key"] = email_local_block_keys(emails, prepared["email_local_key"])
     _fill_name_parts(prepared)
     prepared["first_name_key"] = prepared["first_name"].map(normalize_name)
     prepared["last_name_key"] = prepared["last_name"].map(normalize_name)
@@ -163,6 +169,27 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         prepared[column] = prepared[column].map(_normalize_text)
     # pandas stores a missing string as NaN; Splink and the rules expect None.
     return prepared.astype(object).where(prepared.notna(), None)
+
+
+def email_local_block_keys(emails: pd.Series, local_keys: pd.Series) -> pd.Series:
+    """Return the blocking key for each email's local part.
+
+    The key is the local part when it occurs in at most `MAX_ADDRESSES_PER_LOCAL_PART`
+    distinct addresses, else the whole address, so records of one address still share a
+    block. It is null where the local key is (no email, or a role address like `info@`).
+    """
+    addresses = pd.DataFrame({"email": emails, "local": local_keys}).dropna()
+    per_local = addresses.drop_duplicates().groupby("local")["email"].size()
+    common = set(per_local.index[per_local > MAX_ADDRESSES_PER_LOCAL_PART])
+    keys: list[str | None] = []
+    for email, local in zip(emails, local_keys, strict=True):
+        if not isinstance(local, str):
+            keys.append(None)
+        elif local in common:
+            keys.append(email)
+        else:
+            keys.append(local)
+    return pd.Series(keys, index=local_keys.index, dtype=object)
 
 
 def _check_required(records: pd.DataFrame) -> None:

@@ -91,6 +91,20 @@ def test_unique_owner_links_name_without_contact_to_only_namesake_with_contact()
     assert _owner_links([carol, other_carol, carol_no_email]) == set()
 
 
+def test_unique_owner_links_customer_name_to_only_employee_of_that_name() -> None:
+    customer = {"record_id": "stripe:1", "source": "stripe", "email": "billing@acme.com",
+                "company_name": "Jane Doe"}  # fmt: skip
+    assert _owner_links([JANE_DOE, customer]) == {("hubspot:1", "stripe:1", "unique_customer_name")}
+    # A company name matches no person, and a namesake at another domain is not an owner.
+    company = {**customer, "company_name": "Acme Retail"}
+    assert _owner_links([JANE_DOE, company]) == set()
+    elsewhere = {**customer, "email": "billing@initech.com"}
+    assert _owner_links([JANE_DOE, elsewhere]) == set()
+    # Two Jane Does at acme.com make the customer name ambiguous.
+    other_jane = {**JANE_DOE, "record_id": "events:3", "email": "jdoe@acme.com"}
+    assert _owner_links([JANE_DOE, other_jane, customer]) == set()
+
+
 def test_cluster_records_applies_unique_owner_links_last() -> None:
     # The unique-owner link is not a model link: it joins below the model threshold.
     edges = _edges([("a", "b", 0.5, "model"), ("b", "c", 1.0, "unique_name")])

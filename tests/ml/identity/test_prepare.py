@@ -3,6 +3,7 @@ import pytest
 
 from ml.errors import DataQualityError
 from ml.identity.prepare import (
+    MAX_ADDRESSES_PER_LOCAL_PART,
     company_domain_of,
     normalize_company_name,
     normalize_email,
@@ -60,6 +61,28 @@ def test_prepare_records_role_mailbox_has_no_local_key() -> None:
     prepared = prepare_records(records)
     assert prepared.loc[0, "email_local_key"] is None
     assert prepared.loc[0, "company_domain_key"] == "acme.com"
+
+
+def test_email_local_block_key_caps_common_local_part() -> None:
+    common = [f"sarah@company{i}.com" for i in range(MAX_ADDRESSES_PER_LOCAL_PART + 1)]
+    rare = [f"jdoe@company{i}.com" for i in range(MAX_ADDRESSES_PER_LOCAL_PART)]
+    emails = [*common, *rare, common[0], "info@acme.com", None]
+    records = pd.DataFrame(
+        {
+            "record_id": [f"a:{i}" for i in range(len(emails))],
+            "source": "a",
+            "email": emails,
+        }
+    )
+    keys = prepare_records(records)["email_local_block_key"].tolist()
+    # One more address than the cap: each record blocks only within its own address.
+    assert keys[: len(common)] == common
+    # At the cap the local part still blocks across addresses.
+    assert keys[len(common) : len(common) + len(rare)] == ["jdoe"] * len(rare)
+    # A repeated address counts once.
+    assert keys[-3] == "sarah@company0.com"
+    assert keys[-2] is None
+    assert keys[-1] is None
 
 
 def test_prepare_records_rejects_repeated_record_id() -> None:

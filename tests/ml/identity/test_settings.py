@@ -96,3 +96,36 @@ def test_register_blocking_only_with_date_of_birth() -> None:
     assert "l.first_name_key = r.last_name_key and l.locality = r.locality" in with_dob
     assert "l.last_name_key = r.first_name_key and l.locality = r.locality" in with_dob
     assert not any("substr" in condition for condition in conditions(names))
+
+
+def _candidate_pairs(rows: list[dict[str, str]]) -> set[tuple[str, str]]:
+    """Pairs any prediction blocking rule generates, joined in DuckDB as Splink would."""
+    prepared = prepare_records(pd.DataFrame(rows))[MODEL_COLUMNS]
+    con = duckdb.connect()
+    con.register("records", prepared)
+    present = {column for column in MODEL_COLUMNS if prepared[column].notna().any()}
+    pairs: set[tuple[str, str]] = set()
+    for rule in prediction_blocking_rules(present):
+        condition = rule.create_blocking_rule_dict("duckdb")["blocking_rule"]
+        query = (
+            "select l.unique_id, r.unique_id from records l join records r "
+            f"on l.unique_id < r.unique_id and ({condition})"
+        )
+        pairs.update(con.execute(query).fetchall())
+    return pairs
+
+
+def test_blocking_common_local_part_only_within_address() -> None:
+    # sarah@ is at 11 addresses, one more than the cap; jdoe@ at 2.
+    rows = [
+        {"record_id": f"s{i:02d}", "source": "x", "email": f"sarah@company{i}.com"}
+        for i in range(11)
+    ]
+    rows.append({"record_id": "s99", "source": "x", "email": "sarah@company0.com"})
+    rows.append({"record_id": "j1", "source": "x", "email": "jdoe@acme.com"})
+    rows.append({"record_id": "j2", "source": "x", "email": "jdoe@gmail.com"})
+    pairs = _candidate_pairs(rows)
+    assert ("s00", "s99") in pairs
+    assert ("s00", "s01") not in pairs
+    assert ("j1", "j2") in pairs
+    assert len(pairs) == 2
