@@ -103,7 +103,7 @@ def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = [
         "",
         f"Revenue forecast for {first:%Y-%m} to {last:%Y-%m}, the quarter after the last month of",
-        "data (fct_revenue_forecast; 80% intervals, where a negative lower end means zero):",
+        "data (fct_revenue_forecast; 80% intervals, cut at zero where a stage never crossed it):",
     ]
     return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
 

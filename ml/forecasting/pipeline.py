@@ -208,6 +208,7 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
         future = pd.date_range(
             series.index[-1] + pd.offsets.MonthBegin(1), periods=config.horizon_months, freq="MS"
         )
+        lower, upper = _bounded_interval(history, result.forecast, z * result.sigma)
         parts.append(
             pd.DataFrame(
                 {
@@ -215,8 +216,8 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
                     "stage": stage,
                     "method": method,
                     "forecast": result.forecast,
-                    "lower": result.forecast - z * result.sigma,
-                    "upper": result.forecast + z * result.sigma,
+                    "lower": lower,
+                    "upper": upper,
                     "history_months": series.size,
                     "fallback_reason": reason,
                 }
@@ -228,6 +229,24 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
     # A string dtype keeps the column VARCHAR in DuckDB even when every value is null.
     result["fallback_reason"] = result["fallback_reason"].astype("string")
     return result
+
+
+def _bounded_interval(
+    history: np.ndarray, forecast: np.ndarray, half_width: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the symmetric interval, cut at zero on the side the stage's history never crossed.
+
+    Revenue of a stage with no negative month cannot fall below zero, and churn booked as
+    negative amounts cannot rise above it. Cutting there drops only values the stage cannot
+    take, so the interval covers every possible outcome it covered before.
+    """
+    lower = forecast - half_width
+    upper = forecast + half_width
+    if history.size and history.min() >= 0:
+        lower = np.maximum(lower, 0.0)
+    if history.size and history.max() <= 0:
+        upper = np.minimum(upper, 0.0)
+    return lower, upper
 
 
 def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:

@@ -69,6 +69,23 @@ def test_forecast_revenue_keeps_negative_churn_sign():
     assert result["forecast"].tolist() == [-4.0, -4.0]
 
 
+def test_forecast_revenue_lower_bound_not_below_zero():
+    # A noisy stage near zero: the symmetric interval would reach below zero.
+    values = [0.0, 9.0, 0.0, 8.0, 1.0, 0.0, 10.0, 0.0]
+    result = forecast_revenue(monthly_frame("new_business", values), CONFIG)
+    assert (result["lower"] >= 0.0).all()
+    assert (result["lower"] == 0.0).any()
+    assert (result["upper"] > result["forecast"]).all()
+
+
+def test_forecast_revenue_negative_churn_upper_bound_not_above_zero():
+    values = [0.0, -9.0, 0.0, -8.0, -1.0, 0.0, -10.0, 0.0]
+    result = forecast_revenue(monthly_frame("churn", values), CONFIG)
+    assert (result["upper"] <= 0.0).all()
+    assert (result["upper"] == 0.0).any()
+    assert (result["lower"] < result["forecast"]).all()
+
+
 def test_forecast_revenue_missing_month_is_zero():
     frame = monthly_frame("new_business", [5.0, 7.0, 6.0])
     frame = frame.drop(index=2)
