@@ -118,10 +118,10 @@ def _validation_cluster(cluster_id: str) -> bool:
 def _bcubed_by_half(
     predicted: pd.DataFrame, truth: pd.DataFrame, validation: pd.Series
 ) -> dict[str, dict[str, float]]:
-    """B-cubed precision, recall and F1 averaged over each half's records and over all.
+    """Compute B-cubed precision, recall and F1 over each half's records and over all.
 
     B-cubed is a mean over records, so the mean over the records of one half is that
-    half's score; predicted clusters still span both halves, so every error counts.
+    half's score. Predicted clusters still span both halves, so every error counts.
     """
     frame = truth.merge(predicted.rename(columns={"cluster_id": "predicted"}), on="record_id")
     together = frame.groupby(["predicted", "cluster_id"])["record_id"].transform("size")

@@ -186,7 +186,7 @@ def select_config(
     """Pick the candidate configuration with the highest mean AUC over inner folds.
 
     Meant for nested cross-validation: pass only the outer training rows, so the choice
-    never sees the rows it is scored on. Each candidate is scored as one uncalibrated
+    never uses the rows it is scored on. Each candidate is scored as one uncalibrated
     model (ensemble_size 1, calibration "none") to keep the search cheap. A Platt or
     isotonic calibrator is monotone and leaves the AUC unchanged, but averaging seeds can
     move it a little, so the ranking is that of single models. Ties go to the candidate

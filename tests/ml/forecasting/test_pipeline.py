@@ -69,7 +69,7 @@ def test_forecast_revenue_keeps_negative_churn_sign():
     assert result["forecast"].tolist() == [-4.0, -4.0]
 
 
-def test_forecast_revenue_lower_bound_not_below_zero():
+def test_forecast_lower_bound_at_zero():
     # A noisy stage near zero: the symmetric interval would reach below zero.
     values = [0.0, 9.0, 0.0, 8.0, 1.0, 0.0, 10.0, 0.0]
     result = forecast_revenue(monthly_frame("new_business", values), CONFIG)
@@ -78,7 +78,7 @@ def test_forecast_revenue_lower_bound_not_below_zero():
     assert (result["upper"] > result["forecast"]).all()
 
 
-def test_forecast_revenue_negative_churn_upper_bound_not_above_zero():
+def test_forecast_negative_churn_upper_bound():
     values = [0.0, -9.0, 0.0, -8.0, -1.0, 0.0, -10.0, 0.0]
     result = forecast_revenue(monthly_frame("churn", values), CONFIG)
     assert (result["upper"] <= 0.0).all()

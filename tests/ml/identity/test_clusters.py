@@ -61,7 +61,7 @@ JANE_DOE = {"record_id": "hubspot:1", "source": "hubspot", "email": "jane.doe@ac
 GITHUB_JANE = {"record_id": "github:1", "source": "github", "handle": "jane_d"}
 
 
-def test_unique_owner_links_nameless_handle_to_only_name_that_builds_it() -> None:
+def test_unique_owner_handle_to_name() -> None:
     # jane_d (janed without the underscore) is Jane Doe's first name and last initial.
     assert _owner_links([JANE_DOE, GITHUB_JANE]) == {("github:1", "hubspot:1", "unique_handle")}
 
@@ -72,7 +72,7 @@ def test_unique_owner_links_leaves_shared_handle_alone() -> None:
     assert _owner_links([JANE_DOE, jane_dunn, GITHUB_JANE]) == set()
 
 
-def test_unique_owner_links_two_records_of_one_person_are_one_owner() -> None:
+def test_unique_owner_counts_person_once() -> None:
     jane_gmail = {"record_id": "events:1", "source": "events", "email": "jd@gmail.com",
                   "full_name": "Jane Doe"}  # fmt: skip
     roots = {"hubspot:1": "hubspot:1", "events:1": "hubspot:1", "github:1": "github:1"}
@@ -81,7 +81,7 @@ def test_unique_owner_links_two_records_of_one_person_are_one_owner() -> None:
     assert links == {("events:1", "github:1", "unique_handle")}
 
 
-def test_unique_owner_links_name_without_contact_to_only_namesake_with_contact() -> None:
+def test_unique_owner_name_to_namesake() -> None:
     carol = {"record_id": "slack:1", "source": "slack", "email": "carol@hooli.com",
              "full_name": "Carol Jones"}  # fmt: skip
     carol_no_email = {"record_id": "discord:9", "source": "discord", "handle": "cj",
@@ -91,7 +91,7 @@ def test_unique_owner_links_name_without_contact_to_only_namesake_with_contact()
     assert _owner_links([carol, other_carol, carol_no_email]) == set()
 
 
-def test_unique_owner_links_customer_name_to_only_employee_of_that_name() -> None:
+def test_unique_owner_customer_to_employee() -> None:
     customer = {"record_id": "stripe:1", "source": "stripe", "email": "billing@acme.com",
                 "company_name": "Jane Doe"}  # fmt: skip
     assert _owner_links([JANE_DOE, customer]) == {("hubspot:1", "stripe:1", "unique_customer_name")}
