@@ -19,7 +19,7 @@ DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "warehouse.duckdb"
 DEFAULT_LANDING_DIR = REPO_ROOT / "data" / "simulated" / "landing"
 
 
-class WarehouseResource(ConfigurableResource):
+class WarehouseResource(ConfigurableResource["WarehouseResource"]):
     """The DuckDB warehouse file.
 
     Attributes:
@@ -42,7 +42,7 @@ class WarehouseResource(ConfigurableResource):
             yield con
 
 
-class LandingResource(ConfigurableResource):
+class LandingResource(ConfigurableResource["LandingResource"]):
     """The folder of raw export files, one subfolder per source (see docs/sources.md).
 
     Attributes:

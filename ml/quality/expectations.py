@@ -68,15 +68,19 @@ def validate_frame(frame: pd.DataFrame, suite_path: Path) -> list[ExpectationOut
     )
     results = validation.run(batch_parameters={"dataframe": frame})
 
-    outcomes = [
-        ExpectationOutcome(
-            expectation=result.expectation_config.type,
-            column=result.expectation_config.kwargs.get("column"),
-            success=bool(result.success),
-            unexpected_count=int(result.result.get("unexpected_count") or 0),
+    outcomes = []
+    for result in results.results:
+        config = result.expectation_config
+        if config is None:
+            raise RuntimeError(f"{suite.name}: a validation result has no expectation attached")
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=config.type,
+                column=config.kwargs.get("column"),
+                success=bool(result.success),
+                unexpected_count=int(result.result.get("unexpected_count") or 0),
+            )
         )
-        for result in results.results
-    ]
     failed = [outcome for outcome in outcomes if not outcome.success]
     logger.info("%s: %s expectations, %s failed", suite.name, len(outcomes), len(failed))
     return outcomes

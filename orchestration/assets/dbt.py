@@ -2,7 +2,9 @@
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
@@ -21,7 +23,9 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=SchemaTranslator())
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """Build the selected dbt seeds, models and tests against the warehouse file."""
     # profiles.yml reads the path from this variable; dbt runs as a child process.
     os.environ["CRM_DUCKDB_PATH"] = str(warehouse.path.resolve())

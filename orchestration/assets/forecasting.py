@@ -1,6 +1,6 @@
 """Forecasting: monthly revenue by lifecycle stage -> next-quarter forecast with intervals."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
@@ -45,7 +45,9 @@ def _per_currency(
         ),
     ]
 )
-def revenue_forecast(context: AssetExecutionContext, warehouse: WarehouseResource):
+def revenue_forecast(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult[None]]:
     """Forecast net revenue for the next quarter per currency and lifecycle stage.
 
     Each stage's method is the one with the lowest rolling-origin MASE on its own history;

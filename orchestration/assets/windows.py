@@ -15,7 +15,7 @@ COMMUNITY_REVENUE = AssetKey(["marts", "fct_community_revenue"])
 )
 def conversion_windows(
     context: AssetExecutionContext, warehouse: WarehouseResource
-) -> MaterializeResult:
+) -> MaterializeResult[None]:
     """Days from an account's first community touch to its first opportunity and first won deal.
 
     Median and 80th percentile by Kaplan-Meier, so accounts still without the milestone count
