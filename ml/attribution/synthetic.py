@@ -45,27 +45,35 @@ class SyntheticJourneys:
         conversions: Conversion table (type `closed_won`) in the `attribute` input format.
         truth: channel, incremental_conversions and share (of the summed incremental
             conversions), one row per channel.
+        counts: True touch counts before conversion, one row per journey (in the order of
+            the journey ids `j0`, `j1`, ... that have a touch) and one column per channel.
     """
 
     touches: pd.DataFrame
     conversions: pd.DataFrame
     truth: pd.DataFrame
+    counts: pd.DataFrame
 
 
 def _probabilities(
-    counts: np.ndarray, effects: np.ndarray, baseline_logit: float, intent: np.ndarray
+    counts: np.ndarray, effects: np.ndarray, baseline_logit: float, intent: np.ndarray | float
 ) -> np.ndarray:
     logit = baseline_logit + np.log1p(counts) @ effects + intent
     return 1.0 / (1.0 + np.exp(-logit))
 
 
-def _truth(
+def incremental_truth(
     counts: np.ndarray,
     effects: np.ndarray,
     baseline_logit: float,
-    intent: np.ndarray,
+    intent: np.ndarray | float,
     names: list[str],
 ) -> pd.DataFrame:
+    """Return each channel's incremental conversions and share under a logistic model.
+
+    The generator calls it with the planted effects to make the truth; a benchmark can call it
+    with fitted effects to score a model of the same form.
+    """
     base = _probabilities(counts, effects, baseline_logit, intent)
     incremental = []
     for i in range(len(names)):
@@ -163,5 +171,6 @@ def generate_confounded_journeys(
     return SyntheticJourneys(
         touches=touches,
         conversions=conversions,
-        truth=_truth(counts, effects, baseline_logit, intent, names),
+        truth=incremental_truth(counts, effects, baseline_logit, intent, names),
+        counts=pd.DataFrame(counts, columns=names),
     )
