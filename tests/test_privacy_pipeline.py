@@ -260,6 +260,24 @@ def test_no_action_without_consent(simulated_run: PipelineRun):
     assert actions["consented"].fillna(False).all()
 
 
+@pytest.mark.parametrize("table", ["member_segments", "next_best_actions", "behaviour_scores"])
+def test_erased_people_get_no_score(simulated_run: PipelineRun, table: str):
+    # Scoring runs no erasure check of its own: identity removes erased people before the
+    # marts, so no scored person may hold a record of an erased simulated person.
+    scored = _query(simulated_run.warehouse, f"select person_id from scoring.{table}")
+    clusters = _query(
+        simulated_run.warehouse, "select record_id, person_id from identity.person_clusters"
+    )
+    truth = pd.read_csv(simulated_run.truth_dir / "person_records.csv", dtype=str)
+    truth["record_id"] = truth["source"] + ":" + truth["source_record_id"]
+    erased = set(_erased_people(simulated_run)["person_id"])
+    erased_records = set(truth.loc[truth["person_id"].isin(erased), "record_id"])
+    assert len(scored) > 0
+    assert set(scored["person_id"]) <= set(clusters["person_id"])
+    scored_records = clusters.loc[clusters["person_id"].isin(scored["person_id"]), "record_id"]
+    assert not set(scored_records) & erased_records
+
+
 def test_touch_consent_follows_person(simulated_run: PipelineRun):
     touches = _query(
         simulated_run.warehouse,
