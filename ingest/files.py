@@ -243,3 +243,39 @@ def read_csv_header(path: Path) -> list[str] | None:
     except csv.Error:
         # The header itself is garbled (an undecodable file); the caller then names no column.
         return None
+
+
+# Byte pairs that end an empty line. A file without any of them has no blank line.
+BLANK_LINE_MARKS = (b"\n\n", b"\n\r\n", b"\r\r")
+
+
+def blank_csv_lines(path: Path, columns: int) -> list[int]:
+    """Return the line numbers (1-based) of empty lines that DuckDB's CSV reader skips.
+
+    DuckDB 2.0 drops an empty line outside quotes when the header has two or more columns.
+    With a one-column header it reads the line as a row of NULLs, so such files list none.
+    Empty lines inside a quoted field are part of the field and are not listed.
+    """
+    if columns < 2 or not _may_have_blank_line(path):
+        return []
+    # A quoted field may be longer than the csv module's default limit of 131,072 characters.
+    previous_limit = csv.field_size_limit(2**31 - 1)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.reader(handle)
+            next(rows, None)
+            return [rows.line_num for row in rows if not row]
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _may_have_blank_line(path: Path) -> bool:
+    """Scan the bytes for an empty line without parsing, so most files are read only once."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            window = tail + chunk
+            if any(mark in window for mark in BLANK_LINE_MARKS):
+                return True
+            tail = chunk[-2:]
+    return False

@@ -46,9 +46,10 @@ class LoadReport:
         files_seen: Files matching the table's patterns.
         files_loaded: New or changed files loaded now.
         files_skipped: Files whose content hash is already in the ledger.
-        rows_in: Records read from the loaded files.
+        rows_in: Records read from the loaded files, empty CSV lines included.
         rows_loaded: Records written to the raw table.
-        rows_quarantined: Records written to `quarantine.rejected_rows`.
+        rows_quarantined: Records written to `quarantine.rejected_rows` (one per empty CSV
+            line among them).
         quarantine_reasons: Up to five distinct `field: reason` texts of quarantined rows.
     """
 
@@ -148,7 +149,8 @@ def _load_table(
     _forget_files(con, table.table, list(pending))
     rules = _check_rows(con, table, staged.columns, future_tolerance)
     _write_rows(con, table.table, staged, meta, rules, loaded_at)
-    _record_ledger(con, table.table, pending, loaded_at, report)
+    _quarantine_blank_lines(con, table.table, staged.blank_lines, loaded_at)
+    _record_ledger(con, table.table, pending, staged.blank_lines, loaded_at, report)
     report.files_loaded = len(pending)
     report.quarantine_reasons = _first_reasons(con, table.table, list(pending))
     con.execute(f"drop table {CHECKED}")
@@ -280,26 +282,54 @@ def _write_rows(
         )
 
 
+def _quarantine_blank_lines(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    blank_lines: dict[str, list[int]],
+    loaded_at: datetime,
+) -> None:
+    """Write one quarantine row per empty CSV line, so the file's accounting includes it.
+
+    The row has no `_row_number`, because data rows are numbered without the empty lines;
+    `field` is `_line` and `value` the line number in the file.
+    """
+    rows = [
+        (table, path, str(line), loaded_at) for path, lines in blank_lines.items() for line in lines
+    ]
+    if rows:
+        con.executemany(
+            "insert into quarantine.rejected_rows "
+            "select ?, ?, null, '_line', ?, 'blank line', null, null, ?::timestamptz",
+            rows,
+        )
+
+
 def _record_ledger(
     con: duckdb.DuckDBPyConnection,
     table: str,
     pending: dict[str, str],
+    blank_lines: dict[str, list[int]],
     loaded_at: datetime,
     report: LoadReport,
 ) -> None:
     """Count each file's rows where they landed, check the accounting and write the ledger.
 
+    A file's rows_in is its staged rows plus its empty CSV lines.
+
     Raises:
         DataQualityError: rows_in differs from rows_loaded + rows_quarantined for a file.
     """
+    blank_counts = [len(blank_lines.get(path, [])) for path in pending]
     con.execute(
         f"""
         create or replace temp table _ingest_counts as
         select files._file, files.content_hash,
-            coalesce(staged.n, 0) as rows_in,
+            coalesce(staged.n, 0) + files.blank_lines as rows_in,
             coalesce(loaded.n, 0) as rows_loaded,
             coalesce(rejected.n, 0) as rows_quarantined
-        from (select unnest(?) as _file, unnest(?) as content_hash) as files
+        from (
+            select unnest(?) as _file, unnest(?) as content_hash, unnest(?) as blank_lines
+        ) as files
         left join (select _file, count(*) as n from {CHECKED} group by _file) as staged
             on staged._file = files._file
         left join (
@@ -310,7 +340,7 @@ def _record_ledger(
             where table_name = ? group by _file
         ) as rejected on rejected._file = files._file
         """,
-        [list(pending), list(pending.values()), table],
+        [list(pending), list(pending.values()), blank_counts, table],
     )
     counts = con.execute(
         "select _file, rows_in, rows_loaded, rows_quarantined from _ingest_counts"

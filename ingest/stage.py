@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from ingest.files import SourceFile, read_csv_header
+from ingest.files import SourceFile, blank_csv_lines, read_csv_header
 from ingest.readers import READERS
 from ingest.schema import TableSchema
 from ingest.validate import literal, quote
@@ -25,10 +25,18 @@ REJECTS_SCAN = "_ingest_csv_scans"
 
 @dataclass
 class StagedFiles:
-    """Columns of a stage: the union of data columns and each CSV file's own header."""
+    """Columns of a stage: the union of data columns and each CSV file's own header.
+
+    Attributes:
+        columns: Data columns of every staged file, in order of first appearance.
+        csv_headers: Each CSV file's header, by file.
+        blank_lines: Line numbers of the empty lines DuckDB skipped, by CSV file. They are
+            not in the stage; the loader counts them and quarantines one row per line.
+    """
 
     columns: list[str] = field(default_factory=list)
     csv_headers: dict[str, list[str]] = field(default_factory=dict)
+    blank_lines: dict[str, list[int]] = field(default_factory=dict)
 
     def add_columns(self, names: list[str]) -> None:
         """Add columns not seen yet, keeping the order of first appearance."""
@@ -56,6 +64,10 @@ def stage_files(
             header = _stage_csv(con, source_file, schema)
             staged.csv_headers[source_file.rel_path] = header
             staged.add_columns(header)
+            assert source_file.disk_path is not None
+            blank = blank_csv_lines(source_file.disk_path, len(header))
+            if blank:
+                staged.blank_lines[source_file.rel_path] = blank
         else:
             rows = READERS[source_file.reader](source_file)
             file_path = pa.array([source_file.rel_path] * len(rows), type=pa.string())

@@ -147,7 +147,7 @@ def labelled_snapshots(
 ) -> pd.DataFrame:
     """Build conversion snapshots (features and labels) at the cutoffs, as training does."""
     known, _ = known_activities(inputs.activities)
-    table = build_member_table(inputs.members, inputs.accounts, inputs.opportunities, set())
+    table = build_member_table(inputs.members, inputs.accounts, inputs.opportunities)
     entity_activities, events, eligibility = conversion_inputs(known, table)
     return build_snapshots(entity_activities, events, eligibility, cutoffs, config.propensity)
 

@@ -21,6 +21,7 @@ AUDIT_COLUMNS = [
     "requested_at",
     "status",
     "erased_at",
+    "people_named",
     "people_erased",
     "records_erased",
 ]
@@ -43,6 +44,43 @@ def _persons_with_email(
         if email in found and record_id in person_of:
             found[email].add(person_of[record_id])
     return found
+
+
+def request_order(requests: pd.DataFrame) -> list[int]:
+    """Return the row positions of `requests` by `requested_at`, then `request_id`.
+
+    A request whose time stamp does not parse comes after the others.
+    """
+    order = pd.DataFrame(
+        {
+            "requested_at": pd.to_datetime(
+                requests["requested_at"], utc=True, errors="coerce", format="ISO8601"
+            ).to_numpy(),
+            "request_id": requests["request_id"].astype(str).to_numpy(),
+        }
+    ).sort_values(["requested_at", "request_id"], na_position="last", kind="stable")
+    return order.index.tolist()
+
+
+def claim_once(requests: pd.DataFrame, found: list[set[str]]) -> list[set[str]]:
+    """Give each person or record to the earliest request that names it (`request_order`).
+
+    Two requests that name one person then count the person and their records once, on
+    the earlier request.
+
+    Args:
+        requests: request_id and requested_at of each request.
+        found: The ids each request names, in the row order of `requests`.
+
+    Returns:
+        The ids each request claims first, in the row order of `requests`.
+    """
+    claimed: list[set[str]] = [set() for _ in found]
+    seen: set[str] = set()
+    for position in request_order(requests):
+        claimed[position] = found[position] - seen
+        seen |= found[position]
+    return claimed
 
 
 def _without_records(result: IdentityResult, removed: set[str]) -> IdentityResult:
@@ -90,8 +128,11 @@ def apply_erasure(
         erased_at: Time written on the audit rows; now when None.
 
     Returns:
-        The reduced result, and one audit row per request (request_id, requested_at,
-        status, erased_at, people_erased, records_erased) that contains no personal data.
+        The reduced result, and one audit row per request that contains no personal data:
+        request_id, requested_at, status, erased_at, people_named (the people the request's
+        email names), and people_erased and records_erased. These two count each person
+        once, on the earliest request naming them (`claim_once`), so their sums are the
+        people and records removed.
 
     Raises:
         InputFileError: The requests lack a required column.
@@ -118,6 +159,8 @@ def apply_erasure(
     )
 
     record_counts = result.clusters.groupby("person_id").size()
+    named = [people_by_email.get(e, set()) if isinstance(e, str) else set() for e in emails]
+    claimed = claim_once(requests, named)
     when = pd.Timestamp(erased_at or datetime.now(UTC))
     audit = pd.DataFrame(
         {
@@ -125,10 +168,10 @@ def apply_erasure(
             "requested_at": requests["requested_at"].to_numpy(),
             "status": requests.get("status", pd.Series(None, index=requests.index)).to_numpy(),
             "erased_at": when,
-            "people_erased": [len(people_by_email.get(e, set())) for e in emails],
+            "people_named": [len(people) for people in named],
+            "people_erased": [len(people) for people in claimed],
             "records_erased": [
-                int(sum(record_counts.get(p, 0) for p in people_by_email.get(e, set())))
-                for e in emails
+                int(sum(record_counts.get(person, 0) for person in people)) for people in claimed
             ],
         }
     )[AUDIT_COLUMNS]

@@ -29,9 +29,11 @@ from ml.identity.privacy import (
     ERASED_KEY_COLUMNS,
     apply_consent,
     apply_erasure,
+    claim_once,
     drop_records,
     erased_keys,
     records_by_request,
+    request_order,
     widen_to_threshold,
 )
 from ml.identity.resolve import resolve_people
@@ -159,6 +161,7 @@ AUDIT_DTYPES = {
     "requested_at": "datetime64[us, UTC]",
     "status": "string",
     "erased_at": "datetime64[us, UTC]",
+    "people_named": "Int64",
     "people_erased": "Int64",
     "records_erased": "Int64",
     "offline_records_erased": "Int64",
@@ -195,33 +198,40 @@ def _erase(
     # records it left apart (an unlinked handle, an anonymous web cookie id).
     by_request = records_by_request(result, inputs.records, new)
     reduced, audit = apply_erasure(result, inputs.records, new, erased_at=when)
+    request_ids = new["request_id"].astype(str).tolist()
     if threshold is not None:
         wider = widen_to_threshold(result, by_request, threshold)
         extra = {request_id: wider[request_id] - by_request[request_id] for request_id in wider}
         reduced = drop_records(reduced, set().union(*extra.values()))
-        audit["records_erased"] += [len(extra[r]) for r in new["request_id"].astype(str)]
         by_request = wider
+    # Each record counts once, on the earliest request that erases it, so the audit sums
+    # to the records this run removed even when two requests name one person.
+    claimed = claim_once(new, [by_request[request_id] for request_id in request_ids])
+    audit["records_erased"] = [len(records) for records in claimed]
 
     # Offline records go with the people erased whole, not with people who lost only the
     # records a widened erasure took from them.
     whole = set(result.clusters["person_id"]) - set(reduced.clusters["person_id"])
     linked = offline.links.dropna(subset=["person_id"])
-    offline_counts = []
-    erased_offline: set[str] = set()
-    for request_id in new["request_id"].astype(str):
+    offline_by_request = []
+    for request_id in request_ids:
         people = result.clusters.loc[
             result.clusters["record_id"].isin(by_request[request_id]), "person_id"
         ]
         people = people[people.isin(whole)]
         offline_ids = set(linked.loc[linked["person_id"].isin(people), "record_id"])
         by_request[request_id] = by_request[request_id] | offline_ids
-        offline_counts.append(len(offline_ids))
-        erased_offline |= offline_ids
-    audit["offline_records_erased"] = offline_counts
+        offline_by_request.append(offline_ids)
+    erased_offline: set[str] = set().union(*offline_by_request)
+    audit["offline_records_erased"] = [
+        len(records) for records in claim_once(new, offline_by_request)
+    ]
     logger.info("erasure: %s new request(s), %s offline records", len(new), len(erased_offline))
 
     every_record = pd.concat([inputs.records, inputs.offline_records], ignore_index=True)
-    keys = erased_keys(every_record, new, by_request, when)
+    # Keys shared by two requests keep the earliest request's id, as the audit counts do.
+    earliest_first = new.iloc[request_order(new)]
+    keys = erased_keys(every_record, earliest_first, by_request, when)
     if inputs.previous_erased is not None and not inputs.previous_erased.empty:
         keys = pd.concat([inputs.previous_erased[ERASED_KEY_COLUMNS], keys], ignore_index=True)
         keys = keys.drop_duplicates(["key_type", "key_sha256"]).reset_index(drop=True)

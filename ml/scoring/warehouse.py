@@ -1,13 +1,17 @@
 """Member scoring over warehouse marts: consent, segments, next-best actions, behaviour scores.
 
 `score_members` takes frames read from the marts (activities, members, accounts,
-opportunities) plus the people behind erasure requests, and returns typed output frames for
-the `scoring` schema. Every output keeps its columns and dtypes when there are no members
-(a landing folder with only Olist data), so the warehouse never gets NULL-typed columns.
+opportunities) and returns typed output frames for the `scoring` schema. Every output keeps
+its columns and dtypes when there are no members (a landing folder with only Olist data), so
+the warehouse never gets NULL-typed columns.
 
 Consent comes from `dim_members.consented`: the person's latest consent-management receipt
-is `granted` (identity.person_consent). A person without a receipt has no consent, and
-anyone still matched to an erasure request (pending or completed) never has consent.
+is `granted` (identity.person_consent). A person without a receipt has no consent.
+
+Erasure happens upstream: the identity asset removes erased people from
+`identity.person_clusters` and lists their hashed keys in `identity.erased_records`, which
+staging filters on, so erased people never reach the marts. `check_members_current` rejects
+marts built before the latest identity run, which could still hold a person erased since.
 """
 
 import logging
@@ -67,9 +71,8 @@ ACTION_VALUE_DTYPES = {
     "coefficient": "Float64",
     "points": "Float64",
 }
-# Consent basis of a member behind an erasure request; otherwise the basis is the member's
-# consent status (granted, denied, withdrawn, expired, unknown or no_record).
-CONSENT_ERASURE = "erasure_request"
+# Consent basis of a member without a consent receipt. Otherwise the basis is the member's
+# consent status (granted, denied, withdrawn, expired or unknown).
 CONSENT_DEFAULT = "no_record"
 
 
@@ -119,31 +122,33 @@ def typed(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def persons_to_erase(
-    requests: pd.DataFrame, records: pd.DataFrame, clusters: pd.DataFrame
-) -> set[str]:
-    """Return the person ids whose identity records carry an email from an erasure request.
+def check_members_current(members: pd.DataFrame, clusters: pd.DataFrame) -> None:
+    """Raise unless every member's person id is in the latest identity clusters.
+
+    The marts are tables built by dbt after the identity asset. When identity ran again
+    since (an erasure, a split, a merge), `dim_members` still lists the old people, among
+    them anyone erased in that run, and scoring them would give an erased person a score.
 
     Args:
-        requests: Erasure requests with an `email` column, as typed by the requester.
-        records: Identity records with record_id and email.
-        clusters: record_id and person_id from identity resolution.
+        members: dim_members rows with person_id.
+        clusters: identity.person_clusters rows with person_id.
+
+    Raises:
+        DataQualityError: Some members are not in the clusters.
     """
-    if requests.empty or "email" not in requests.columns:
-        return set()
-    # NOTE: emails match after trimming and lower-casing only; a request typed with a
-    # plus-alias or another mailbox of the person is not matched.
-    emails = set(requests["email"].dropna().astype(str).str.strip().str.lower())
-    matched = records[records["email"].astype("string").str.strip().str.lower().isin(emails)]
-    people = clusters[clusters["record_id"].isin(matched["record_id"])]["person_id"]
-    return set(people.astype(str))
+    stale = sorted(set(members["person_id"].dropna()) - set(clusters["person_id"].dropna()))
+    if stale:
+        raise DataQualityError(
+            f"marts.dim_members: {len(stale)} person id(s) not in identity.person_clusters "
+            f"(first: {stale[0]!r}); the marts are older than the last identity run. "
+            "Rebuild the marts (dbt build) before scoring."
+        )
 
 
 def build_member_table(
     members: pd.DataFrame,
     accounts: pd.DataFrame,
     opportunities: pd.DataFrame,
-    erased: set[str],
 ) -> pd.DataFrame:
     """Join members to their account's customer state and open deals, and derive consent.
 
@@ -152,7 +157,6 @@ def build_member_table(
             first_seen_at.
         accounts: dim_accounts rows: account_id, is_customer, first_won_at.
         opportunities: fct_opportunities rows: account_id, is_closed.
-        erased: Person ids behind an erasure request.
 
     Returns:
         person_id, consent, consent_basis, first_seen_at, is_customer, has_open_opportunity
@@ -163,13 +167,11 @@ def build_member_table(
     ].merge(accounts[["account_id", "is_customer", "first_won_at"]], on="account_id", how="left")
     is_closed = opportunities["is_closed"].fillna(False).astype(bool)
     open_accounts = set(opportunities.loc[~is_closed, "account_id"])
-    is_erased = table["person_id"].isin(erased).astype(bool)
     # NOTE: a member without a consent receipt has no consent, so no next-best action, also
     # where local rules would allow outreach without opt-in.
-    consented = table["consented"].astype("boolean").fillna(False).astype(bool)
-    table["consent"] = consented & ~is_erased
+    table["consent"] = table["consented"].astype("boolean").fillna(False).astype(bool)
     status = table["consent_status"].astype("string").fillna(CONSENT_DEFAULT)
-    table["consent_basis"] = status.where(~is_erased, CONSENT_ERASURE).astype(str)
+    table["consent_basis"] = status.astype(str)
     table["is_customer"] = table["is_customer"].astype("boolean").fillna(False).astype(bool)
     table["has_open_opportunity"] = table["account_id"].isin(open_accounts)
     table["converted_at"] = pd.to_datetime(table["first_won_at"], utc=True)
@@ -326,7 +328,6 @@ def score_members(
     members: pd.DataFrame,
     accounts: pd.DataFrame,
     opportunities: pd.DataFrame,
-    erased: set[str],
     config: MemberScoringConfig,
 ) -> MemberScoring:
     """Score every member: consent, propensity, behaviour score, segment and next-best action.
@@ -340,7 +341,6 @@ def score_members(
             first_seen_at.
         accounts: dim_accounts rows: account_id, is_customer, first_won_at.
         opportunities: fct_opportunities rows: account_id, is_closed.
-        erased: Person ids behind an erasure request (see `persons_to_erase`).
         config: Settings of every step.
 
     Returns:
@@ -348,7 +348,7 @@ def score_members(
         propensity model, or the reason it was skipped.
     """
     known, as_of = known_activities(activities)
-    table = build_member_table(members, accounts, opportunities, erased)
+    table = build_member_table(members, accounts, opportunities)
 
     propensities, propensity, skipped = fit_conversion_propensity(known, table, as_of, config)
     values, behaviour = fit_behaviour_scores(known, table, as_of, config.behaviour)

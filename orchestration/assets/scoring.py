@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import duckdb
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -19,7 +20,7 @@ from ml.metadata import write_metadata
 from ml.scoring.warehouse import (
     MemberScoring,
     MemberScoringConfig,
-    persons_to_erase,
+    check_members_current,
     propensity_metadata,
     score_members,
 )
@@ -29,9 +30,7 @@ ACTIVITIES = AssetKey(["marts", "fct_activities"])
 MEMBERS = AssetKey(["marts", "dim_members"])
 ACCOUNTS = AssetKey(["marts", "dim_accounts"])
 OPPORTUNITIES = AssetKey(["marts", "fct_opportunities"])
-ERASURE_REQUESTS = AssetKey(["raw", "privacy_erasure_requests"])
 PERSON_CLUSTERS = AssetKey(["identity", "person_clusters"])
-RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
 MART_DEPS = [ACTIVITIES, MEMBERS, ACCOUNTS, OPPORTUNITIES]
 TABLE_DESCRIPTIONS = {
     "member_segments": "One row per member: segment, its reason, consent and scores.",
@@ -41,16 +40,11 @@ TABLE_DESCRIPTIONS = {
 }
 
 
-def _erased_persons(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Person ids behind erasure requests; none when the tables are absent (no privacy file)."""
-    needed = [
-        ("raw", "privacy_erasure_requests"),
-        ("intermediate", "int_identity__person_records_unioned"),
-        ("identity", "person_clusters"),
-    ]
-    if not all(table_exists(con, schema, table) for schema, table in needed):
-        return set()
-    return persons_to_erase(*(read_table(con, schema, table) for schema, table in needed))
+def _check_marts_current(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) -> None:
+    """Reject marts older than the identity run. Without identity tables there is no check."""
+    if table_exists(con, "identity", "person_clusters"):
+        clusters = con.execute("select distinct person_id from identity.person_clusters").df()
+        check_members_current(members, clusters)
 
 
 def _model_metadata(
@@ -95,7 +89,7 @@ def _register_model(
             AssetSpec(
                 ["scoring", name],
                 group_name="scoring",
-                deps=[*MART_DEPS, ERASURE_REQUESTS, PERSON_CLUSTERS, RECORDS],
+                deps=[*MART_DEPS, PERSON_CLUSTERS],
                 description=description,
             )
             for name, description in TABLE_DESCRIPTIONS.items()
@@ -116,17 +110,19 @@ def member_scoring(
     Conversion propensity is trained when the history has enough conversions, otherwise
     skipped with its reason in the metadata; a trained model is registered in
     governance.model_registry (a second run on the same data adds nothing). Consent comes
-    from identified web sessions and erasure requests. See docs/forecasting-and-scoring.md.
+    from `dim_members`. Erased people are not in the marts, because identity removed them
+    upstream, and marts older than the last identity run are rejected. See
+    docs/forecasting-and-scoring.md.
     """
     config = MemberScoringConfig()
     with warehouse.get_connection() as con:
         activities, members, accounts, opportunities = (
             read_table(con, key.path[0], key.path[1]) for key in MART_DEPS
         )
-        erased = _erased_persons(con)
-    context.log.info(f"scoring {len(members)} members, {len(erased)} behind erasure requests")
+        _check_marts_current(con, members)
+    context.log.info(f"scoring {len(members)} members")
 
-    scoring = score_members(activities, members, accounts, opportunities, erased, config)
+    scoring = score_members(activities, members, accounts, opportunities, config)
     outputs = {
         "member_segments": scoring.member_segments,
         "next_best_actions": scoring.next_best_actions,

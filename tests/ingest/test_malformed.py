@@ -42,6 +42,45 @@ def test_csv_missing_required_field_is_quarantined(
     assert_accounting(con)
 
 
+def test_csv_blank_lines_are_quarantined(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    # Line 3 and the last line are empty; the empty line inside the quoted note on lines 5
+    # to 7 is part of the field.
+    write(
+        landing / "web" / "sessions.csv",
+        "session_id,started_at,note\n"
+        "s1,2024-01-01T10:00:00Z,a\n"
+        "\n"
+        "s2,2024-01-01T11:00:00Z,b\n"
+        's3,2024-01-01T12:00:00Z,"first\n\nthird"\n'
+        "\n",
+    )
+
+    [report] = load_source(con, landing, "web")
+
+    assert (report.rows_in, report.rows_loaded, report.rows_quarantined) == (5, 3, 2)
+    assert _rejections(con) == [
+        ("web/sessions.csv", None, "_line", "3", "blank line"),
+        ("web/sessions.csv", None, "_line", "8", "blank line"),
+    ]
+    assert report.quarantine_reasons == ["_line: blank line"]
+    notes = con.execute("select note from raw.web_sessions order by _row_number").fetchall()
+    assert notes == [("a",), ("b",), ("first\n\nthird",)]
+    assert_accounting(con)
+
+
+def test_csv_crlf_blank_line_is_quarantined(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    write(
+        landing / "web" / "sessions.csv",
+        b"session_id,started_at\r\ns1,2024-01-01T10:00:00Z\r\n\r\ns2,2024-01-01T11:00:00Z\r\n",
+    )
+
+    [report] = load_source(con, landing, "web")
+
+    assert (report.rows_in, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
+    assert _rejections(con) == [("web/sessions.csv", None, "_line", "3", "blank line")]
+    assert_accounting(con)
+
+
 def test_csv_invalid_time_stamp_is_quarantined(
     con: duckdb.DuckDBPyConnection, landing: Path
 ) -> None:

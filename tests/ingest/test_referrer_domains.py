@@ -28,12 +28,12 @@ def _host(url: str) -> str:
 
 
 def _exact(seed: dict[str, str], host: str) -> str:
-    """Look a host up the way stg_web__sessions and int_activities__classified do."""
+    """Look up the whole host only, for comparison with the parent-domain lookup."""
     return seed.get(host, "referral")
 
 
 def _suffix(seed: dict[str, str], host: str) -> str:
-    """Look a host up by its longest listed parent, so `a.mail.live.com` finds mail.live.com."""
+    """Look a host up by its longest listed parent, as int_activities__classified does."""
     parts = host.split(".")
     for start in range(len(parts) - 1):
         medium = seed.get(".".join(parts[start:]))

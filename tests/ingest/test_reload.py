@@ -38,6 +38,35 @@ def test_reload_of_same_files_changes_nothing(
     assert con.execute("select * from raw.load_ledger order by all").fetchall() == ledger
 
 
+def test_reload_keeps_blank_line_counts(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    path = write(
+        landing / "web" / "sessions.csv",
+        HEADER + "s1,2024-01-01T10:00:00Z,1\n\ns2,2024-01-01T11:00:00Z,2\n",
+    )
+    load_source(con, landing, "web")
+    quarantine = "select _file, field, value, reason from quarantine.rejected_rows order by all"
+    first = con.execute(quarantine).fetchall()
+
+    [again] = load_source(con, landing, "web")
+
+    assert (again.files_loaded, again.files_skipped) == (0, 1)
+    assert con.execute(quarantine).fetchall() == first
+    assert first == [("web/sessions.csv", "_line", "3", "blank line")]
+
+    # A changed file replaces its blank-line rows as it replaces its data rows.
+    path.write_text(HEADER + "s1,2024-01-01T10:00:00Z,1\ns2,2024-01-01T11:00:00Z,2\n\n\n")
+    [changed] = load_source(con, landing, "web")
+
+    assert (changed.rows_in, changed.rows_loaded, changed.rows_quarantined) == (4, 2, 2)
+    assert con.execute(quarantine).fetchall() == [
+        ("web/sessions.csv", "_line", "4", "blank line"),
+        ("web/sessions.csv", "_line", "5", "blank line"),
+    ]
+    ledger = con.execute("select rows_in, rows_loaded, rows_quarantined from raw.load_ledger")
+    assert ledger.fetchall() == [(4, 2, 2)]
+    assert_accounting(con)
+
+
 def test_changed_file_replaces_its_rows(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     path = write(landing / "web" / "sessions.csv", HEADER + "s1,2024-01-01T10:00:00Z,1\ns2,bad,1\n")
     write(landing / "web" / "sessions_old.csv", HEADER + "s0,2023-01-01T10:00:00Z,4\n")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import materialize
+from dagster import ExecuteInProcessResult, materialize
 
 from orchestration.assets.scoring import member_scoring
 from orchestration.resources import WarehouseResource
@@ -26,13 +26,7 @@ create table marts.fct_opportunities (
     opportunity_id varchar, account_id varchar, is_closed boolean
 );
 """
-ERASURE_TABLES = """
-create schema raw;
-create table raw.privacy_erasure_requests (request_id varchar, email varchar, status varchar);
-create schema intermediate;
-create table intermediate.int_identity__person_records_unioned (
-    record_id varchar, email varchar
-);
+IDENTITY_TABLES = """
 create schema identity;
 create table identity.person_clusters (record_id varchar, person_id varchar);
 """
@@ -79,16 +73,17 @@ OUTPUT_TYPES = {
 def _advocate_warehouse(path: Path) -> None:
     """Three people with the same three contributions in chat and forum in June 2026.
 
-    p1 granted consent, p2 has no consent record, and p3 granted consent but asked for
-    erasure.
+    p1 granted consent, p2 has no consent record, and p3 withdrew consent. Erasure is not
+    set up here: identity removes erased people before the marts are built, so scoring
+    never sees them (see the stale-marts test and tests/test_privacy_pipeline.py).
     """
     with duckdb.connect(str(path)) as con:
-        con.execute(MART_TABLES + ERASURE_TABLES)
+        con.execute(MART_TABLES + IDENTITY_TABLES)
         con.execute(
             "insert into marts.dim_members values "
             "('p1', null, 'slack,web', '2026-01-05', 'granted', true), "
             "('p2', null, 'discourse,slack,web', '2026-01-05', 'no_record', false), "
-            "('p3', null, 'slack,web', '2026-01-05', 'granted', true)"
+            "('p3', null, 'slack,web', '2026-01-05', 'withdrawn', false)"
         )
         for person in ("p1", "p2", "p3"):
             con.execute(
@@ -105,21 +100,21 @@ def _advocate_warehouse(path: Path) -> None:
             "('web:9', null, null, 'web', 'web_session', 'direct', '2026-06-21')"
         )
         con.execute(
-            "insert into raw.privacy_erasure_requests values ('r1', ' P3@Example.com ', 'pending')"
+            "insert into identity.person_clusters values "
+            "('slack:1', 'p1'), ('slack:2', 'p2'), ('slack:3', 'p3')"
         )
-        con.execute(
-            "insert into intermediate.int_identity__person_records_unioned values "
-            "('web:a3', 'p3@example.com'), ('web:a1', 'p1@example.com')"
-        )
-        con.execute(
-            "insert into identity.person_clusters values ('web:a3', 'p3'), ('web:a1', 'p1')"
-        )
+
+
+def _run(path: Path) -> ExecuteInProcessResult:
+    return materialize(
+        [member_scoring],
+        resources={"warehouse": WarehouseResource(database_path=str(path))},
+        raise_on_error=False,
+    )
 
 
 def _materialize(path: Path) -> dict[str, dict[str, object]]:
-    result = materialize(
-        [member_scoring], resources={"warehouse": WarehouseResource(database_path=str(path))}
-    )
+    result = _run(path)
     assert result.success
     return {
         event.asset_key.path[-1]: {
@@ -157,7 +152,7 @@ def test_scoring_asset_segments_every_member(advocate_warehouse: Path) -> None:
     assert [row[:5] for row in rows] == [
         ("p1", "emerging_advocate", True, "granted", 3),
         ("p2", "emerging_advocate", False, "no_record", 3),
-        ("p3", "emerging_advocate", False, "erasure_request", 3),
+        ("p3", "emerging_advocate", False, "withdrawn", 3),
     ]
     assert rows[0][5] == "3 contributions in 90 days across 2 community channels"
     assert metadata["member_segments"]["rows"] == 3
@@ -174,6 +169,29 @@ def test_scoring_asset_actions_only_with_consent(advocate_warehouse: Path) -> No
     assert actions == [
         ("p1", "emerging_advocate", "ambassador_referral_programme", "2026-06-21 00:00:00+00")
     ]
+
+
+def test_scoring_asset_rejects_stale_marts(advocate_warehouse: Path) -> None:
+    # Identity ran again after the marts were built and erased p3: the marts still list p3,
+    # and scoring them would give an erased person a score and maybe an action.
+    with duckdb.connect(str(advocate_warehouse)) as con:
+        con.execute("delete from identity.person_clusters where person_id = 'p3'")
+
+    result = _run(advocate_warehouse)
+
+    assert not result.success
+    error = result.get_step_failure_events()[0].step_failure_data.error
+    assert error is not None
+    assert error.cause is not None
+    assert error.cause.cls_name == "DataQualityError"
+    message = error.cause.message
+    assert "marts.dim_members: 1 person id(s) not in identity.person_clusters" in message
+    assert "'p3'" in message
+    assert "dbt build" in message
+    with duckdb.connect(str(advocate_warehouse), read_only=True) as con:
+        assert not con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'scoring'"
+        ).fetchone()[0]
 
 
 def test_scoring_asset_skips_models_without_conversions(advocate_warehouse: Path) -> None:

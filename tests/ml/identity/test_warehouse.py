@@ -50,12 +50,14 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _inputs(records: pd.DataFrame, **earlier: pd.DataFrame) -> IdentityInputs:
+def _inputs(
+    records: pd.DataFrame, requests: pd.DataFrame = REQUESTS, **earlier: pd.DataFrame
+) -> IdentityInputs:
     return IdentityInputs(
         records=records,
         previous_clusters=earlier.get("clusters"),
         offline_records=offline_records(BADGE_SCANS, CALL_NOTES),
-        erasure_requests=REQUESTS,
+        erasure_requests=requests,
         consent_receipts=RECEIPTS,
         previous_audit=earlier.get("audit"),
         previous_erased=earlier.get("erased"),
@@ -75,9 +77,35 @@ def test_run_identity_erases_jane(community_records, config) -> None:
     assert not jane & set(run.result.clusters["record_id"])
     assert "badge_scans:B1" not in set(run.offline_links["record_id"])
     assert run.erasure_audit[
-        ["request_id", "people_erased", "records_erased", "offline_records_erased"]
-    ].values.tolist() == [["ER1", 1, 4, 1]]
+        ["request_id", "people_named", "people_erased", "records_erased", "offline_records_erased"]
+    ].values.tolist() == [["ER1", 1, 1, 4, 1]]
     assert not run.erasure_audit.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+
+
+def test_two_requests_count_jane_once(community_records, config) -> None:
+    # Jane requests erasure twice, once per address, and the later request is listed first.
+    requests = pd.DataFrame(
+        {
+            "request_id": ["ER2", "ER1"],
+            "email": ["jdoe@gmail.com", " Jane.Doe@ACME.com"],
+            "requested_at": ["2026-05-03 09:00:00", "2026-05-01 10:00:00"],
+            "status": ["pending", "pending"],
+        }
+    )
+
+    run = run_identity(_inputs(_records(community_records), requests), config, now=NOW)
+
+    audit = run.erasure_audit.set_index("request_id")
+    counts = ["people_named", "people_erased", "records_erased", "offline_records_erased"]
+    assert audit.loc["ER1", counts].tolist() == [1, 1, 4, 1]
+    assert audit.loc["ER2", counts].tolist() == [1, 0, 0, 0]
+    assert audit["records_erased"].sum() == run.counts["records_erased_now"]
+    assert audit["offline_records_erased"].sum() == run.counts["offline_records_erased_now"]
+    keys = run.erased_records.set_index("key_sha256")["request_id"]
+    assert keys[_sha("jane.doe@acme.com")] == "ER1"
+    assert keys[_sha("hubspot:1")] == "ER1"
+    # ER2's own address is one of Jane's record emails, so ER1 erased its key first.
+    assert keys[_sha("jdoe@gmail.com")] == "ER1"
 
 
 def test_run_identity_hashes_erased_keys(community_records, config) -> None:

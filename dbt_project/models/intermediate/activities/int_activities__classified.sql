@@ -1,5 +1,7 @@
 -- Looks each activity up in the event taxonomy and gives web sessions their channel from
--- UTM medium first, then the referrer, in the order analytics tools apply them.
+-- UTM medium first, then the referrer, in the order analytics tools apply them. A referrer
+-- host takes the medium of its longest listed parent domain, so a webmail host with a
+-- per-user subdomain (`abc.mail.yahoo.net`) finds `mail.yahoo.net`.
 with
 
 activities as (
@@ -17,6 +19,33 @@ taxonomy as (
 referrer_domains as (
 
     select * from {{ ref('referrer_domains') }}
+
+),
+
+referrer_hosts as (
+
+    select distinct referrer_domain
+    from activities
+    where referrer_domain is not null
+
+),
+
+referrer_media as (
+
+    -- NOTE: the medium comes from the host alone. A referrer whose path decides it (a search
+    -- engine's home page or local search) takes the host's medium.
+    select
+        referrer_hosts.referrer_domain,
+        referrer_domains.medium
+    from referrer_hosts
+    inner join referrer_domains
+        on
+            referrer_hosts.referrer_domain = referrer_domains.domain
+            or ends_with(referrer_hosts.referrer_domain, '.' || referrer_domains.domain)
+    qualify row_number() over (
+        partition by referrer_hosts.referrer_domain
+        order by length(referrer_domains.domain) desc
+    ) = 1
 
 ),
 
@@ -40,9 +69,9 @@ classified as (
             when activities.utm_medium in ('social', 'paid_social') then 'social'
             when activities.utm_medium = 'community' then 'community_referral'
             when activities.utm_medium is not null then 'referral'
-            when referrer_domains.medium = 'search' then 'organic_search'
-            when referrer_domains.medium = 'social' then 'social'
-            when referrer_domains.medium = 'email' then 'newsletter'
+            when referrer_media.medium = 'search' then 'organic_search'
+            when referrer_media.medium = 'social' then 'social'
+            when referrer_media.medium = 'email' then 'newsletter'
             when activities.referrer_domain is null then 'direct'
             else 'referral'
         end as channel
@@ -51,8 +80,8 @@ classified as (
         on
             activities.source = taxonomy.source
             and activities.raw_event = taxonomy.raw_event
-    left join referrer_domains
-        on activities.referrer_domain = referrer_domains.domain
+    left join referrer_media
+        on activities.referrer_domain = referrer_media.referrer_domain
 
 )
 

@@ -1,7 +1,7 @@
--- Stripe subscriptions with their account, billing totals and the won deal they bill.
--- NOTE: staging does not parse the subscription's `hubspot_deal_id` metadata. A subscription is
--- therefore matched to the won deal of its account that closed on its start day, and a deal
--- billed from another day gets no refunds netted.
+-- Stripe subscriptions with their account, billing totals and the won deal they bill. The deal
+-- is the one the subscription's `hubspot_deal_id` metadata names, when that deal is won. A
+-- subscription without that metadata falls back to the won deal of its account that closed on
+-- its start day.
 with
 
 subscriptions as (
@@ -57,6 +57,7 @@ with_accounts as (
     select
         subscriptions.subscription_id,
         subscriptions.customer_id,
+        subscriptions.hubspot_deal_id,
         company_accounts.account_id,
         subscriptions.subscription_status,
         subscriptions.started_at,
@@ -70,8 +71,22 @@ with_accounts as (
 
 ),
 
-deal_matches as (
+named_deals as (
 
+    select
+        with_accounts.subscription_id,
+        deals.deal_id as opportunity_id
+    from with_accounts
+    inner join deals
+        on with_accounts.hubspot_deal_id = deals.deal_id
+    where deals.is_won
+
+),
+
+same_day_deals as (
+
+    -- NOTE: this fallback misses a deal billed from another day, whose refunds then go
+    -- unnetted.
     select
         with_accounts.subscription_id,
         min(deals.deal_id) as opportunity_id
@@ -81,8 +96,16 @@ deal_matches as (
             with_accounts.account_id = deals.account_id
             and cast(with_accounts.started_at at time zone 'UTC' as date)
             = cast(deals.closed_at at time zone 'UTC' as date)
-    where deals.is_won
+    where deals.is_won and with_accounts.hubspot_deal_id is null
     group by with_accounts.subscription_id
+
+),
+
+deal_matches as (
+
+    select * from named_deals
+    union all
+    select * from same_day_deals
 
 ),
 

@@ -12,6 +12,13 @@ renamed as (
         ---------- ids
         id as subscription_id,
         customer_id,
+        -- The HubSpot deal the subscription bills, from its metadata JSON. It is null when the
+        -- metadata is missing, is not JSON or names no deal.
+        nullif(trim(
+            case
+                when json_valid(metadata) then json_extract_string(metadata, '$.hubspot_deal_id')
+            end
+        ), '') as hubspot_deal_id,
 
         ---------- properties
         lower(status) as subscription_status,
