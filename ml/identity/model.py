@@ -40,6 +40,7 @@ MODEL_COLUMNS = [
     "handle_from_name",
     *NAME_FORM_COLUMNS,
     "first_name_key",
+    "first_name_root_key",
     "last_name_key",
     "company_domain_key",
     "company_name_key",

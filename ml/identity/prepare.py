@@ -9,6 +9,7 @@ import unicodedata
 import pandas as pd
 
 from ml.errors import DataQualityError
+from ml.identity.nicknames import first_name_root
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     prepared["email_local_block_key"] = email_local_block_keys(emails, prepared["email_local_key"])
     _fill_name_parts(prepared)
     prepared["first_name_key"] = prepared["first_name"].map(normalize_name)
+    prepared["first_name_root_key"] = prepared["first_name_key"].map(first_name_root)
     prepared["last_name_key"] = prepared["last_name"].map(normalize_name)
     prepared["handle_key"] = prepared["handle"].map(normalize_handle)
     _add_user_name_forms(prepared)

@@ -111,3 +111,17 @@ def test_prepare_records_user_name_forms() -> None:
     assert not prepared.loc["a:1", "handle_from_name"]
     assert prepared.loc["a:2", "handle_stem_key"] == "johnl"
     assert prepared.loc["a:2", "name_flast_key"] is None
+
+
+def test_first_name_root_key() -> None:
+    prepared = prepare_records(
+        pd.DataFrame(
+            [
+                {"record_id": "a", "source": "x", "first_name": "Bob"},
+                {"record_id": "b", "source": "x", "first_name": "Robert"},
+                {"record_id": "c", "source": "x", "first_name": "Priya"},
+                {"record_id": "d", "source": "x", "last_name": "Shah"},
+            ]
+        )
+    )
+    assert prepared["first_name_root_key"].tolist() == ["robert", "robert", "priya", None]

@@ -55,6 +55,21 @@ def test_first_name_single_name_against_last_name(single: str, named: str, expec
 @pytest.mark.parametrize(
     ("left", "right", "expected"),
     [
+        ("Bob Silva", "Robert Silva", "same name once short forms are expanded (Bob, Robert)"),
+        ("Vicky Davis", "Victoria Davis",
+         "same name once short forms are expanded (Bob, Robert)"),
+        ("Robert Silva", "Robert Silva", "Exact match on first_name_key"),
+        # Bob is short for Robert, not for Roberta: a JW-similar name, not a short form.
+        ("Bob Silva", "Roberta Silva", "All other comparisons"),
+    ],
+)  # fmt: skip
+def test_first_name_short_forms(left: str, right: str, expected: str) -> None:
+    assert _level(_first_name_levels(), {"full_name": left}, {"full_name": right}) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
         ({"company_name": "Atlaswave Bank"}, {"email": "a@atlaswave.net"},
          "company name starts with the other's domain label"),
         ({"email": "a@acme.com"}, {"email": "b@initech.com"}, "different work domains"),
