@@ -44,6 +44,7 @@ MODEL_COLUMNS = [
     "last_name_key",
     "company_domain_key",
     "company_name_key",
+    "company_label_key",
     "crm_contact_id_key",
     "date_of_birth",
     "postcode",

@@ -166,6 +166,12 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
             prepared["company_domain"], prepared["email_domain"], strict=True
         )
     ]
+    prepared["company_label_key"] = [
+        company_label(domain, name)
+        for domain, name in zip(
+            prepared["company_domain_key"], prepared["company_name"], strict=True
+        )
+    ]
     prepared["crm_contact_id_key"] = prepared["crm_contact_id"].map(_strip_text)
     for column in EXTRA_COLUMNS:
         prepared[column] = prepared[column].map(_normalize_text)
@@ -294,6 +300,22 @@ def company_domain_of(
         if isinstance(candidate, str) and candidate not in free_mail_domains:
             return candidate
     return None
+
+
+def company_label(company_domain_key: object, company_name: object) -> str | None:
+    """Name a record's employer by one word, for blocking.
+
+    The word is the domain's first label, else the first word of the typed company name
+    (`Atlaswave Bank` and `atlaswave.net` both give `atlaswave`). Records on a free-mail
+    address often carry the company only as typed text, so this key pairs them with the
+    same person's records on the work domain.
+    """
+    if isinstance(company_domain_key, str):
+        return company_domain_key.split(".", 1)[0] or None
+    if company_name is None:
+        return None
+    words = (normalize_name(_NON_ALNUM.sub(" ", str(company_name).lower())) or "").split()
+    return words[0] if words else None
 
 
 def _fill_name_parts(prepared: pd.DataFrame) -> None:

@@ -386,6 +386,9 @@ PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("first_name_root_key", "last_name_key"),
     ("last_name_key", "company_domain_key"),
     ("first_name_key", "company_domain_key"),
+    # A free-mail record with a typed company name against the work domain's records.
+    ("last_name_key", "company_label_key"),
+    ("first_name_root_key", "company_label_key"),
     ("national_id",),
     ("date_of_birth", "first_name_key"),
     ("date_of_birth", "last_name_key"),

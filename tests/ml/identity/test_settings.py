@@ -10,6 +10,7 @@ from ml.identity.settings import (
     _alias_levels,
     _first_name_levels,
     _organisation_levels,
+    prediction_blocking_keys,
     prediction_blocking_rules,
 )
 
@@ -65,6 +66,28 @@ def test_first_name_single_name_against_last_name(single: str, named: str, expec
 )  # fmt: skip
 def test_first_name_short_forms(left: str, right: str, expected: str) -> None:
     assert _level(_first_name_levels(), {"full_name": left}, {"full_name": right}) == expected
+
+
+def test_blocking_pairs_typed_company_with_work_domain() -> None:
+    # Ashley's personal address carries no employer; the typed company name does.
+    prepared = prepare_records(
+        pd.DataFrame(
+            [
+                {"record_id": "a", "source": "events", "email": "ashley160@outlook.com",
+                 "full_name": "Ashly Rodriguez", "company_name": "Atlaswave Bank"},
+                {"record_id": "b", "source": "slack", "email": "ashley@atlaswave.net",
+                 "full_name": "Ashley Rodriguez"},
+            ]
+        )
+    )  # fmt: skip
+    assert prepared["company_label_key"].tolist() == ["atlaswave", "atlaswave"]
+    keys = prediction_blocking_keys(set(prepared.columns))
+    shared = [
+        k
+        for k in keys
+        if all(prepared.at[0, c] is not None and prepared.at[0, c] == prepared.at[1, c] for c in k)
+    ]
+    assert shared == [("last_name_key", "company_label_key")]
 
 
 @pytest.mark.parametrize(
