@@ -27,6 +27,13 @@ _RANK = {
 }
 
 
+# Tools where a member has one account (as the `one_account_per_tool` cannot-link rule in
+# rules.yaml assumes): a cluster holding a GitHub account owns no second GitHub handle.
+ACCOUNT_SOURCES = frozenset({"slack", "discord", "discourse", "github"})
+
+# Passes of `late_links`; later passes see the clusters the earlier ones joined.
+LATE_LINK_ROUNDS = 3
+
 # Last names within this many edits are taken as typos of one name.
 NAME_EDITS = 2
 
@@ -142,12 +149,21 @@ def cluster_records(
         )
         if not forest.union(left, right, check_names=kind == "model" and through_nameless):
             rejected += 1
-    if late_links is not None:
+    # Each round of late links can settle more: a cluster that gained a GitHub account is
+    # no longer a candidate owner of another GitHub handle.
+    for _ in range(LATE_LINK_ROUNDS if late_links is not None else 0):
         late = late_links({record_id: forest.find(record_id) for record_id in record_ids})
+        joined = 0
         for left, right in zip(late["record_id_l"], late["record_id_r"], strict=True):
-            if not forest.union(left, right):
+            if forest.find(left) == forest.find(right):
+                continue
+            if forest.union(left, right):
+                joined += 1
+            else:
                 rejected += 1
         usable = pd.concat([usable, late.assign(rank=_RANK[UNIQUE_HANDLE])], ignore_index=True)
+        if not joined:
+            break
     if rejected:
         logger.info(
             "clustering at %.3f: %s link(s) rejected by a cannot-link pair or clashing last names",
@@ -254,9 +270,12 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
         )
     )
 
+    held = pd.DataFrame({"root": frame["root"], "source": prepared["source"]})
+    held = held[held["source"].isin(ACCOUNT_SOURCES)]
+    accounts = {root: frozenset(group) for root, group in held.groupby("root")["source"]}
     frames = [
-        _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE),
-        _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME),
+        _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE, accounts),
+        _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME, accounts),
         _unique_owner_links(customers, employees, UNIQUE_CUSTOMER_NAME),
     ]
     return pd.concat(frames, ignore_index=True)
@@ -281,21 +300,40 @@ def _joined_keys(left: pd.Series, right: pd.Series) -> list[str | None]:
     ]
 
 
-def _unique_owner_links(seekers: pd.DataFrame, owners: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Link each seeker cluster to the single owner cluster all its keys point to."""
+def _unique_owner_links(
+    seekers: pd.DataFrame,
+    owners: pd.DataFrame,
+    kind: str,
+    accounts: dict[str, frozenset[str]] | None = None,
+) -> pd.DataFrame:
+    """Link each seeker cluster to the single owner cluster all its keys point to.
+
+    With `accounts` (root to the account sources its records come from), an owner
+    cluster that already holds an account in a tool the seeker cluster has one in is
+    no candidate: a member has one account per tool.
+    """
+    accounts = accounts or {}
     owners = owners.dropna(subset=["key"]).sort_values("record_id").drop_duplicates(["key", "root"])
-    owner_count = owners.groupby("key")["root"].transform("size")
-    unique = owners[owner_count == 1].set_index("key")
-    shared = set(owners.loc[owner_count > 1, "key"])
+    candidates: dict[str, list[tuple[str, str]]] = {}
+    for key, root, record_id in zip(
+        owners["key"], owners["root"], owners["record_id"], strict=True
+    ):
+        candidates.setdefault(key, []).append((root, record_id))
     links: dict[str, tuple[str, str, str]] = {}
     ambiguous: set[str] = set()
     for record_id, key, root in zip(
         seekers["record_id"], seekers["key"], seekers["root"], strict=True
     ):
-        if key in shared:
+        held = accounts.get(root, frozenset())
+        fits = [
+            (owner_root, target)
+            for owner_root, target in candidates.get(key, [])
+            if not held & accounts.get(owner_root, frozenset())
+        ]
+        if len(fits) > 1:
             ambiguous.add(root)
-        elif key in unique.index:
-            target_root, target = unique.at[key, "root"], unique.at[key, "record_id"]
+        elif fits:
+            target_root, target = fits[0]
             if target_root == root:
                 continue
             if root in links and links[root][2] != target_root:
