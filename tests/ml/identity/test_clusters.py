@@ -147,3 +147,17 @@ def test_cluster_records_repeats_unique_owner_links() -> None:
     assert roots["github:1"] == roots["events:1"]
     assert roots["github:2"] == roots["events:2"] != roots["events:1"]
     assert set(accepted["matched_by"]) == {"unique_handle"}
+
+
+def test_unique_owner_personal_address_to_work_namesake() -> None:
+    personal = {"record_id": "events:7", "source": "events", "email": "janedoe77@gmail.com",
+                "full_name": "Jane Doe"}  # fmt: skip
+    assert _owner_links([JANE_DOE, personal]) == {("events:7", "hubspot:1", "unique_personal_name")}
+    # A typed company name makes the cluster an employer's: the model weighs it instead.
+    typed = {**personal, "company_name": "Acme"}
+    assert _owner_links([JANE_DOE, typed]) == set()
+    # Two personal Jane Does, or two Jane Does at companies, leave the name ambiguous.
+    other_personal = {**personal, "record_id": "events:8", "email": "jdoe@outlook.com"}
+    assert _owner_links([JANE_DOE, personal, other_personal]) == set()
+    other_work = {**JANE_DOE, "record_id": "hubspot:2", "email": "jane@initech.com"}
+    assert _owner_links([JANE_DOE, other_work, personal]) == set()
