@@ -240,14 +240,14 @@ def unique_owner_links(
     A key that several clusters share stays unlinked, as does a cluster whose keys point
     to different clusters. Clusters are those of one clustering pass (`roots`).
 
-    An owner cluster that already holds an account in a tool the seeker cluster has one
-    in (`ACCOUNT_SOURCES`) is no candidate.
+    An owner cluster that already has an account in a tool the seeker cluster has one in
+    (`ACCOUNT_SOURCES`) is no candidate.
 
     NOTE: uniqueness is judged within the input only. A handle or name whose true owner
     has no other record joins the one namesake who has: on the simulator (1,000
-    members, seed 3) 7 of 146 handle links and 6 of 37 personal-name links went to the
-    wrong person, the latter mostly people without an employer who share a name with
-    someone at a company.
+    members, seed 3) 7 of 146 handle links and 4 of 35 personal-name links went to the
+    wrong person. The wrong personal-name links join people without an employer to a
+    namesake at a company.
 
     Returns:
         Links (record_id_l, record_id_r, match_probability 1.0, matched_by
@@ -282,7 +282,8 @@ def unique_owner_links(
     work_roots = set(frame.loc[frame["company_domain_key"].notna(), "root"])
     keyed = named.assign(key=full_name)
     personal = keyed[keyed["root"].isin(contact_roots) & ~keyed["root"].isin(employer_roots)]
-    # Two personal clusters with one name are two people or one split; neither is joined.
+    # Two personal clusters with one name are two people or one person split, so neither
+    # is joined.
     personal = personal[personal.groupby("key")["root"].transform("nunique") == 1]
     work_owners = keyed[keyed["root"].isin(work_roots)]
 
@@ -294,9 +295,9 @@ def unique_owner_links(
         )
     )
 
-    held = pd.DataFrame({"root": frame["root"], "source": prepared["source"]})
-    held = held[held["source"].isin(ACCOUNT_SOURCES)]
-    accounts = {root: frozenset(group) for root, group in held.groupby("root")["source"]}
+    account_rows = pd.DataFrame({"root": frame["root"], "source": prepared["source"]})
+    account_rows = account_rows[account_rows["source"].isin(ACCOUNT_SOURCES)]
+    accounts = {root: frozenset(group) for root, group in account_rows.groupby("root")["source"]}
     frames = [
         _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE, accounts),
         _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME, accounts),
@@ -339,8 +340,8 @@ def _unique_owner_links(
     """Link each seeker cluster to the single owner cluster all its keys point to.
 
     With `accounts` (root to the account sources its records come from), an owner
-    cluster that already holds an account in a tool the seeker cluster has one in is
-    no candidate: a member has one account per tool.
+    cluster that already has an account in a tool the seeker cluster has one in is no
+    candidate, because a member has one account per tool.
     """
     accounts = accounts or {}
     owners = owners.dropna(subset=["key"]).sort_values("record_id").drop_duplicates(["key", "root"])

@@ -6,8 +6,8 @@ against a match. `first_name_root` maps each short form to one formal name, and 
 names to themselves, so both spellings share a key.
 
 A short form that serves several formal names (`Alex` for Alexander and Alexandra) maps
-to the first formal name listed with it; the model still weighs it as a weaker match
-than an exact one.
+to the first formal name listed with it. The model gives a match after expansion its
+own level, apart from an exact match, so EM weighs it separately.
 """
 
 from __future__ import annotations
