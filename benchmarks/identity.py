@@ -439,13 +439,18 @@ def main() -> None:
         action="store_true",
         help="run only the scale cases (no FEBRL4, historical_50k or simulator case)",
     )
+    parser.add_argument(
+        "--skip-reference",
+        action="store_true",
+        help="skip the FEBRL4 and historical_50k cases (for quick runs on the simulator)",
+    )
     arguments = parser.parse_args()
 
     cases: dict[str, dict[str, Any]] = {}
     if not arguments.skip_accuracy:
-        if (SHARED_DATA / "febrl").is_dir():
+        if (SHARED_DATA / "febrl").is_dir() and not arguments.skip_reference:
             cases["febrl4"] = run_isolated(run_febrl4)
-        if (SHARED_DATA / "splink_historical_50k").is_dir():
+        if (SHARED_DATA / "splink_historical_50k").is_dir() and not arguments.skip_reference:
             cases["historical_50k"] = run_isolated(run_historical_50k)
         cases["simulator"] = run_isolated(run_simulator, arguments.members, arguments.seed)
     for size in filter(None, arguments.scale.split(",")):

@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 UNIQUE_HANDLE = "unique_handle"
 UNIQUE_NAME = "unique_name"
 UNIQUE_CUSTOMER_NAME = "unique_customer_name"
+UNIQUE_PERSONAL_NAME = "unique_personal_name"
 
 # Lower rank is applied first, so a reviewer's decision and a rule beat a model link.
 # A unique-owner link is decided from the clusters the other links make, so it comes last.
@@ -24,8 +25,16 @@ _RANK = {
     UNIQUE_HANDLE: 3,
     UNIQUE_NAME: 3,
     UNIQUE_CUSTOMER_NAME: 3,
+    UNIQUE_PERSONAL_NAME: 3,
 }
 
+
+# Tools where a member has one account (as the `one_account_per_tool` cannot-link rule in
+# rules.yaml assumes): a cluster holding a GitHub account owns no second GitHub handle.
+ACCOUNT_SOURCES = frozenset({"slack", "discord", "discourse", "github"})
+
+# Passes of `late_links`; later passes see the clusters the earlier ones joined.
+LATE_LINK_ROUNDS = 3
 
 # Last names within this many edits are taken as typos of one name.
 NAME_EDITS = 2
@@ -142,12 +151,21 @@ def cluster_records(
         )
         if not forest.union(left, right, check_names=kind == "model" and through_nameless):
             rejected += 1
-    if late_links is not None:
+    # Each round of late links can settle more: a cluster that gained a GitHub account is
+    # no longer a candidate owner of another GitHub handle.
+    for _ in range(LATE_LINK_ROUNDS if late_links is not None else 0):
         late = late_links({record_id: forest.find(record_id) for record_id in record_ids})
+        joined = 0
         for left, right in zip(late["record_id_l"], late["record_id_r"], strict=True):
-            if not forest.union(left, right):
+            if forest.find(left) == forest.find(right):
+                continue
+            if forest.union(left, right):
+                joined += 1
+            else:
                 rejected += 1
         usable = pd.concat([usable, late.assign(rank=_RANK[UNIQUE_HANDLE])], ignore_index=True)
+        if not joined:
+            break
     if rejected:
         logger.info(
             "clustering at %.3f: %s link(s) rejected by a cannot-link pair or clashing last names",
@@ -191,7 +209,9 @@ def strongest_link_per_record(record_ids: list[str], accepted: pd.DataFrame) -> 
     return result
 
 
-def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.DataFrame:
+def unique_owner_links(
+    prepared: pd.DataFrame, roots: dict[str, str], *, personal_names: bool = True
+) -> pd.DataFrame:
     """Join clusters that lack evidence to the one cluster their key points to.
 
     Three kinds of record carry too little to pass the threshold on their own, yet often
@@ -211,16 +231,28 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
       first and last name of exactly one named cluster with the same company domain,
       the two join. A real company name (`Horizonwind Bank`) matches no person there.
 
+    - `unique_personal_name`: a named cluster whose addresses are all free-mail and
+      whose records name no company (`jane.doe77@gmail.com`). When its first and last
+      names occur in exactly one cluster with a work domain, and in no other such
+      personal cluster, the two join: half of the people at a company also use a
+      personal address somewhere. Only with `personal_names`.
+
     A key that several clusters share stays unlinked, as does a cluster whose keys point
     to different clusters. Clusters are those of one clustering pass (`roots`).
 
+    An owner cluster that already has an account in a tool the seeker cluster has one in
+    (`ACCOUNT_SOURCES`) is no candidate.
+
     NOTE: uniqueness is judged within the input only. A handle or name whose true owner
     has no other record joins the one namesake who has: on the simulator (1,000
-    members, seed 3) 8 of 115 handle links went to the wrong person.
+    members, seed 3) 7 of 146 handle links and 4 of 35 personal-name links went to the
+    wrong person. The wrong personal-name links join people without an employer to a
+    namesake at a company.
 
     Returns:
         Links (record_id_l, record_id_r, match_probability 1.0, matched_by
-        `unique_handle`, `unique_name` or `unique_customer_name`), one per joined cluster.
+        `unique_handle`, `unique_name`, `unique_customer_name` or
+        `unique_personal_name`), one per joined cluster.
     """
     frame = prepared[
         ["record_id", "handle_stem_key", "first_name_key", "last_name_key", "company_name",
@@ -245,6 +277,15 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
     full_name = named["first_name_key"] + " " + named["last_name_key"]
     name_owners = named.assign(key=full_name)[contact[named.index].to_numpy()]
     uncontacted = named.assign(key=full_name)[~named["root"].isin(contact_roots)]
+    employer = frame["company_domain_key"].notna() | frame["company_name"].notna()
+    employer_roots = set(frame.loc[employer, "root"])
+    work_roots = set(frame.loc[frame["company_domain_key"].notna(), "root"])
+    keyed = named.assign(key=full_name)
+    personal = keyed[keyed["root"].isin(contact_roots) & ~keyed["root"].isin(employer_roots)]
+    # Two personal clusters with one name are two people or one person split, so neither
+    # is joined.
+    personal = personal[personal.groupby("key")["root"].transform("nunique") == 1]
+    work_owners = keyed[keyed["root"].isin(work_roots)]
 
     employees = named.assign(key=_joined_keys(named["company_domain_key"], full_name))
     unnamed = frame[frame["name_flast_key"].isna() & ~frame["root"].isin(named_roots)]
@@ -254,9 +295,18 @@ def unique_owner_links(prepared: pd.DataFrame, roots: dict[str, str]) -> pd.Data
         )
     )
 
+    account_rows = pd.DataFrame({"root": frame["root"], "source": prepared["source"]})
+    account_rows = account_rows[account_rows["source"].isin(ACCOUNT_SOURCES)]
+    accounts = {root: frozenset(group) for root, group in account_rows.groupby("root")["source"]}
     frames = [
-        _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE),
-        _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME),
+        _unique_owner_links(nameless, handle_owners, UNIQUE_HANDLE, accounts),
+        _unique_owner_links(uncontacted, name_owners, UNIQUE_NAME, accounts),
+        _unique_owner_links(
+            personal if personal_names else personal.iloc[0:0],
+            work_owners,
+            UNIQUE_PERSONAL_NAME,
+            accounts,
+        ),
         _unique_owner_links(customers, employees, UNIQUE_CUSTOMER_NAME),
     ]
     return pd.concat(frames, ignore_index=True)
@@ -281,21 +331,40 @@ def _joined_keys(left: pd.Series, right: pd.Series) -> list[str | None]:
     ]
 
 
-def _unique_owner_links(seekers: pd.DataFrame, owners: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Link each seeker cluster to the single owner cluster all its keys point to."""
+def _unique_owner_links(
+    seekers: pd.DataFrame,
+    owners: pd.DataFrame,
+    kind: str,
+    accounts: dict[str, frozenset[str]] | None = None,
+) -> pd.DataFrame:
+    """Link each seeker cluster to the single owner cluster all its keys point to.
+
+    With `accounts` (root to the account sources its records come from), an owner
+    cluster that already has an account in a tool the seeker cluster has one in is no
+    candidate, because a member has one account per tool.
+    """
+    accounts = accounts or {}
     owners = owners.dropna(subset=["key"]).sort_values("record_id").drop_duplicates(["key", "root"])
-    owner_count = owners.groupby("key")["root"].transform("size")
-    unique = owners[owner_count == 1].set_index("key")
-    shared = set(owners.loc[owner_count > 1, "key"])
+    candidates: dict[str, list[tuple[str, str]]] = {}
+    for key, root, record_id in zip(
+        owners["key"], owners["root"], owners["record_id"], strict=True
+    ):
+        candidates.setdefault(key, []).append((root, record_id))
     links: dict[str, tuple[str, str, str]] = {}
     ambiguous: set[str] = set()
     for record_id, key, root in zip(
         seekers["record_id"], seekers["key"], seekers["root"], strict=True
     ):
-        if key in shared:
+        held = accounts.get(root, frozenset())
+        fits = [
+            (owner_root, target)
+            for owner_root, target in candidates.get(key, [])
+            if not held & accounts.get(owner_root, frozenset())
+        ]
+        if len(fits) > 1:
             ambiguous.add(root)
-        elif key in unique.index:
-            target_root, target = unique.at[key, "root"], unique.at[key, "record_id"]
+        elif fits:
+            target_root, target = fits[0]
             if target_root == root:
                 continue
             if root in links and links[root][2] != target_root:

@@ -42,9 +42,14 @@ class IdentityConfig:
             are not checked.
         link_unique_owners: Whether, after clustering, a cluster that lacks evidence
             joins the one cluster its key points to: handles without a name join the
-            only person whose name builds them (`jane_d`, `doejane`), and names without
-            an email or domain the only person with that name and an email or domain
+            only person whose name builds them (`jane_d`, `doejane`), names without
+            an email or domain the only person with that name and an email or domain,
+            and names on personal addresses only the only namesake with a work domain
             (`ml.identity.clusters.unique_owner_links`).
+        link_personal_names: Whether those unique-owner links include the last kind
+            (`unique_personal_name`). It joins people without an employer to a
+            namesake at a company when no other namesake is in the input; turn it off
+            for communities where most members have no employer.
     """
 
     match_threshold: float = 0.99
@@ -59,6 +64,7 @@ class IdentityConfig:
     max_pairs_per_record: float = 2_000.0
     model_links_need_name_agreement: bool = True
     link_unique_owners: bool = True
+    link_personal_names: bool = True
 
     def __post_init__(self) -> None:
         """Reject thresholds outside (0, 1) and a review band whose ends are reversed."""

@@ -9,6 +9,7 @@ import unicodedata
 import pandas as pd
 
 from ml.errors import DataQualityError
+from ml.identity.nicknames import first_name_root
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     prepared["email_local_block_key"] = email_local_block_keys(emails, prepared["email_local_key"])
     _fill_name_parts(prepared)
     prepared["first_name_key"] = prepared["first_name"].map(normalize_name)
+    prepared["first_name_root_key"] = prepared["first_name_key"].map(first_name_root)
     prepared["last_name_key"] = prepared["last_name"].map(normalize_name)
     prepared["handle_key"] = prepared["handle"].map(normalize_handle)
     _add_user_name_forms(prepared)
@@ -162,6 +164,12 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         company_domain_of(domain, email_domain)
         for domain, email_domain in zip(
             prepared["company_domain"], prepared["email_domain"], strict=True
+        )
+    ]
+    prepared["company_label_key"] = [
+        company_label(domain, name)
+        for domain, name in zip(
+            prepared["company_domain_key"], prepared["company_name"], strict=True
         )
     ]
     prepared["crm_contact_id_key"] = prepared["crm_contact_id"].map(_strip_text)
@@ -292,6 +300,22 @@ def company_domain_of(
         if isinstance(candidate, str) and candidate not in free_mail_domains:
             return candidate
     return None
+
+
+def company_label(company_domain_key: object, company_name: object) -> str | None:
+    """Name a record's employer by one word, for blocking.
+
+    The word is the domain's first label, else the first word of the typed company name
+    (`Atlaswave Bank` and `atlaswave.net` both give `atlaswave`). Records on a free-mail
+    address often carry the company only as typed text, so this key pairs them with the
+    same person's records on the work domain.
+    """
+    if isinstance(company_domain_key, str):
+        return company_domain_key.split(".", 1)[0] or None
+    if company_name is None:
+        return None
+    words = (normalize_name(_NON_ALNUM.sub(" ", str(company_name).lower())) or "").split()
+    return words[0] if words else None
 
 
 def _fill_name_parts(prepared: pd.DataFrame) -> None:

@@ -128,7 +128,9 @@ def _cluster(
     record_ids = prepared["record_id"].tolist()
     late_links = None
     if config.link_unique_owners:
-        late_links = functools.partial(unique_owner_links, prepared)
+        late_links = functools.partial(
+            unique_owner_links, prepared, personal_names=config.link_personal_names
+        )
     return cluster_records(record_ids, edges, cannot_link, threshold, last_names, late_links)
 
 

@@ -41,6 +41,7 @@ class CannotLinkRule:
     max_group_size: int = 200
     overlap_on: str | None = None
     min_overlap_days: float = 0.0
+    sources: tuple[str, ...] = ()
 
 
 def _read_rules_document(path: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -76,6 +77,7 @@ def load_cannot_link_rules(path: str | Path) -> list[CannotLinkRule]:
                 max_group_size=int(entry.get("max_group_size", 200)),
                 overlap_on=entry.get("overlap_on"),
                 min_overlap_days=float(entry.get("min_overlap_days", 0.0)),
+                sources=tuple(entry.get("sources") or ()),
             )
         )
     return rules
@@ -87,7 +89,7 @@ def apply_cannot_link_rules(
     """Return record pairs that share a rule's group keys but differ on its differ_on column.
 
     Groups larger than the rule's max_group_size are skipped, since the pairs grow with
-    the square of the group.
+    the square of the group. A rule with `sources` reads only records from those sources.
 
     Raises:
         ConfigurationError: A rule names a column that the prepared records lack.
@@ -100,7 +102,8 @@ def apply_cannot_link_rules(
             raise ConfigurationError(
                 f"cannot-link rule {rule.name!r}: column(s) {missing} not found in prepared records"
             )
-        keyed = prepared.dropna(subset=columns)[["record_id", *columns]]
+        scope = prepared[prepared["source"].isin(rule.sources)] if rule.sources else prepared
+        keyed = scope.dropna(subset=columns)[["record_id", *columns]]
         if rule.overlap_on:
             keyed = keyed.assign(
                 _at=pd.to_datetime(keyed[rule.overlap_on], errors="coerce", utc=True)

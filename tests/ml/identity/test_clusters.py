@@ -111,3 +111,53 @@ def test_cluster_records_applies_unique_owner_links_last() -> None:
     roots, _ = cluster_records(["a", "b", "c"], edges, [], threshold=0.9)
     assert roots["b"] == roots["c"]
     assert roots["a"] != roots["b"]
+
+
+def test_unique_owner_skips_owner_with_an_account_in_the_tool() -> None:
+    # jane_d fits Jane Doe and Jane Dunn, but Jane Dunn already has a GitHub account.
+    jane_dunn = {"record_id": "hubspot:2", "source": "hubspot", "email": "jane@dunn.io",
+                 "full_name": "Jane Dunn"}  # fmt: skip
+    dunn_github = {"record_id": "github:2", "source": "github", "handle": "dunnj"}
+    roots = {"hubspot:1": "hubspot:1", "hubspot:2": "hubspot:2", "github:2": "hubspot:2",
+             "github:1": "github:1"}  # fmt: skip
+    links = _owner_links([JANE_DOE, jane_dunn, dunn_github, GITHUB_JANE], roots)
+    assert links == {("github:1", "hubspot:1", "unique_handle")}
+    # A Slack account is another tool, so Jane Dunn stays a candidate.
+    dunn_slack = {**dunn_github, "record_id": "slack:2", "source": "slack"}
+    roots = {**roots, "slack:2": roots.pop("github:2")}
+    assert _owner_links([JANE_DOE, jane_dunn, dunn_slack, GITHUB_JANE], roots) == set()
+
+
+def test_cluster_records_repeats_unique_owner_links() -> None:
+    # Round 1: allenre fits only Rebecca Allen. Round 2: rallen fits Rebecca and Richard
+    # Allen, but Rebecca's cluster now holds a GitHub account, so it goes to Richard.
+    rows = [
+        {"record_id": "events:1", "source": "events", "email": "rebecca@a.co",
+         "full_name": "Rebecca Allen"},
+        {"record_id": "events:2", "source": "events", "email": "richard@b.co",
+         "full_name": "Richard Allen"},
+        {"record_id": "github:1", "source": "github", "handle": "allenre"},
+        {"record_id": "github:2", "source": "github", "handle": "rallen"},
+    ]  # fmt: skip
+    prepared = prepare_records(pd.DataFrame(rows))
+    ids = prepared["record_id"].tolist()
+    roots, accepted = cluster_records(
+        ids, _edges([]), [], 0.9, late_links=lambda r: unique_owner_links(prepared, r)
+    )
+    assert roots["github:1"] == roots["events:1"]
+    assert roots["github:2"] == roots["events:2"] != roots["events:1"]
+    assert set(accepted["matched_by"]) == {"unique_handle"}
+
+
+def test_unique_owner_personal_address_to_work_namesake() -> None:
+    personal = {"record_id": "events:7", "source": "events", "email": "janedoe77@gmail.com",
+                "full_name": "Jane Doe"}  # fmt: skip
+    assert _owner_links([JANE_DOE, personal]) == {("events:7", "hubspot:1", "unique_personal_name")}
+    # A typed company name makes the cluster an employer's: the model weighs it instead.
+    typed = {**personal, "company_name": "Acme"}
+    assert _owner_links([JANE_DOE, typed]) == set()
+    # Two personal Jane Does, or two Jane Does at companies, leave the name ambiguous.
+    other_personal = {**personal, "record_id": "events:8", "email": "jdoe@outlook.com"}
+    assert _owner_links([JANE_DOE, personal, other_personal]) == set()
+    other_work = {**JANE_DOE, "record_id": "hubspot:2", "email": "jane@initech.com"}
+    assert _owner_links([JANE_DOE, other_work, personal]) == set()

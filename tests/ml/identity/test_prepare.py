@@ -5,6 +5,7 @@ from ml.errors import DataQualityError
 from ml.identity.prepare import (
     MAX_ADDRESSES_PER_LOCAL_PART,
     company_domain_of,
+    company_label,
     normalize_company_name,
     normalize_email,
     normalize_handle,
@@ -111,3 +112,30 @@ def test_prepare_records_user_name_forms() -> None:
     assert not prepared.loc["a:1", "handle_from_name"]
     assert prepared.loc["a:2", "handle_stem_key"] == "johnl"
     assert prepared.loc["a:2", "name_flast_key"] is None
+
+
+@pytest.mark.parametrize(
+    ("domain", "company", "expected"),
+    [
+        ("atlaswave.net", "Other Corp", "atlaswave"),
+        (None, "Quantumworks Capital", "quantumworks"),
+        (None, "cedarbyte.dev", "cedarbyte"),
+        (None, None, None),
+    ],
+)
+def test_company_label(domain: str | None, company: str | None, expected: str | None) -> None:
+    assert company_label(domain, company) == expected
+
+
+def test_first_name_root_key() -> None:
+    prepared = prepare_records(
+        pd.DataFrame(
+            [
+                {"record_id": "a", "source": "x", "first_name": "Bob"},
+                {"record_id": "b", "source": "x", "first_name": "Robert"},
+                {"record_id": "c", "source": "x", "first_name": "Priya"},
+                {"record_id": "d", "source": "x", "last_name": "Shah"},
+            ]
+        )
+    )
+    assert prepared["first_name_root_key"].tolist() == ["robert", "robert", "priya", None]

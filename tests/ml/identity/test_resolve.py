@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -81,8 +82,7 @@ def test_override_unknown_record_raises(community_records, config) -> None:
         )
 
 
-def test_review_band_holds_uncertain_pairs(community_records) -> None:
-    config = IdentityConfig(match_threshold=0.9, review_band=(0.05, 0.9))
+def test_review_band_holds_uncertain_pairs(community_records, config) -> None:
     result = resolve_people(community_records, config)
     queue = result.review_queue
     pairs = set(zip(queue["record_id_l"], queue["record_id_r"], strict=True))
@@ -152,3 +152,12 @@ def test_model_saved_and_reloaded(community_records, config, tmp_path: Path) -> 
     assert second.links["match_probability"].tolist() == pytest.approx(
         first.links["match_probability"].tolist()
     )
+
+
+def test_personal_name_joins_only_work_namesake(community_records, config) -> None:
+    # Bob Smith's Gmail record names no company, and the only other Bob Smith works at
+    # initech.com: with personal-name links on, the two join.
+    linked = replace(config, link_personal_names=True)
+    clusters = resolve_people(community_records, linked).clusters.set_index("record_id")
+    assert clusters.loc["events:r1", "person_id"] == clusters.loc["product:s1", "person_id"]
+    assert "unique_personal_name" in set(clusters["matched_by"])

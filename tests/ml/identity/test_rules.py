@@ -142,3 +142,25 @@ def test_cannot_link_concurrent_work_mailboxes() -> None:
     pairs = apply_cannot_link_rules(prepare_records(records), rules)
     # The role mailbox (info@) has no local part key, so it is not kept apart.
     assert pairs == [("events:r1", "events:r3"), ("events:r2", "events:r3")]
+
+
+def test_cannot_link_one_account_per_tool() -> None:
+    # Two Slack profiles of namesakes, one showing only the first name; the event
+    # registrations are not accounts and the GitHub account has no name.
+    rows = [
+        {"record_id": "slack:U1", "source": "slack", "full_name": "Emily Wilson"},
+        {"record_id": "slack:U2", "source": "slack", "full_name": "Emily"},
+        {"record_id": "slack:U3", "source": "slack", "full_name": "Emily Wilson"},
+        {"record_id": "discourse:9", "source": "discourse", "full_name": "Emily Wilson"},
+        {"record_id": "events:r1", "source": "events", "full_name": "Emily Wilson"},
+        {"record_id": "events:r2", "source": "events", "full_name": "Emily Wilson"},
+        {"record_id": "github:5", "source": "github", "handle": "ewilson"},
+        {"record_id": "github:6", "source": "github", "handle": "emilyw"},
+    ]
+    rules = [
+        rule
+        for rule in load_cannot_link_rules(DEFAULT_RULES_PATH)
+        if rule.name.startswith("one_account_per_tool")
+    ]
+    pairs = apply_cannot_link_rules(prepare_records(pd.DataFrame(rows)), rules)
+    assert pairs == [("slack:U1", "slack:U2"), ("slack:U1", "slack:U3"), ("slack:U2", "slack:U3")]

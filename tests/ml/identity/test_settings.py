@@ -10,6 +10,7 @@ from ml.identity.settings import (
     _alias_levels,
     _first_name_levels,
     _organisation_levels,
+    prediction_blocking_keys,
     prediction_blocking_rules,
 )
 
@@ -50,6 +51,43 @@ def _level(levels: list, left: dict[str, str], right: dict[str, str]) -> str:
 def test_first_name_single_name_against_last_name(single: str, named: str, expected: str) -> None:
     # The single-name record is on the right, where the swapped-columns level cannot see it.
     assert _level(_first_name_levels(), {"full_name": named}, {"first_name": single}) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ("Bob Silva", "Robert Silva", "same name once short forms are expanded (Bob, Robert)"),
+        ("Vicky Davis", "Victoria Davis",
+         "same name once short forms are expanded (Bob, Robert)"),
+        ("Robert Silva", "Robert Silva", "Exact match on first_name_key"),
+        # Bob is short for Robert, not for Roberta: a JW-similar name, not a short form.
+        ("Bob Silva", "Roberta Silva", "All other comparisons"),
+    ],
+)  # fmt: skip
+def test_first_name_short_forms(left: str, right: str, expected: str) -> None:
+    assert _level(_first_name_levels(), {"full_name": left}, {"full_name": right}) == expected
+
+
+def test_blocking_pairs_typed_company_with_work_domain() -> None:
+    # Ashley's personal address carries no employer; the typed company name does.
+    prepared = prepare_records(
+        pd.DataFrame(
+            [
+                {"record_id": "a", "source": "events", "email": "ashley160@outlook.com",
+                 "full_name": "Ashly Rodriguez", "company_name": "Atlaswave Bank"},
+                {"record_id": "b", "source": "slack", "email": "ashley@atlaswave.net",
+                 "full_name": "Ashley Rodriguez"},
+            ]
+        )
+    )  # fmt: skip
+    assert prepared["company_label_key"].tolist() == ["atlaswave", "atlaswave"]
+    keys = prediction_blocking_keys(set(prepared.columns))
+    shared = [
+        k
+        for k in keys
+        if all(prepared.at[0, c] is not None and prepared.at[0, c] == prepared.at[1, c] for c in k)
+    ]
+    assert shared == [("last_name_key", "company_label_key")]
 
 
 @pytest.mark.parametrize(
