@@ -416,6 +416,12 @@ REGISTER_BLOCKING_RULES: tuple[tuple[tuple[str, ...], str], ...] = tuple(
             ("date_of_birth", "first_name_key", "last_name_key"),
             ("substr({side}.first_name_key, 1, 3)", "substr({side}.last_name_key, 1, 4)"),
         ),
+        # Last name and first initial: nicknames and typos in the first name
+        # (`tom` for `thomas`, `frdderick`).
+        (
+            ("date_of_birth", "first_name_key", "last_name_key"),
+            ("{side}.last_name_key", "substr({side}.first_name_key, 1, 1)"),
+        ),
     )
 ) + tuple(
     (("date_of_birth", "first_name_key", "last_name_key", other), condition)

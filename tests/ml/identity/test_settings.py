@@ -129,3 +129,15 @@ def test_blocking_common_local_part_only_within_address() -> None:
     assert ("s00", "s01") not in pairs
     assert ("j1", "j2") in pairs
     assert len(pairs) == 2
+
+
+def test_register_blocking_last_name_and_first_initial() -> None:
+    # Tom and Thomas Raymond share no full first name, date or place, only the last name
+    # and the first initial; Alfred Raymond shares the last name alone.
+    rows = [
+        {"record_id": "a", "source": "x", "full_name": "Thomas Raymond",
+         "date_of_birth": "1780-01-01"},
+        {"record_id": "b", "source": "x", "full_name": "Tom Raymond"},
+        {"record_id": "c", "source": "x", "full_name": "Alfred Raymond"},
+    ]  # fmt: skip
+    assert _candidate_pairs(rows) == {("a", "b")}
