@@ -45,6 +45,11 @@ class IdentityConfig:
             only person whose name builds them (`jane_d`, `doejane`), and names without
             an email or domain the only person with that name and an email or domain
             (`ml.identity.clusters.unique_owner_links`).
+        small_cluster_threshold: Person lists with a date of birth only: after
+            clustering, a cluster of at most `small_cluster_size` records joins the
+            larger cluster of its strongest model link at or above this probability
+            (`ml.identity.clusters.small_cluster_links`). None turns it off.
+        small_cluster_size: Largest cluster that `small_cluster_threshold` moves.
     """
 
     match_threshold: float = 0.99
@@ -59,12 +64,17 @@ class IdentityConfig:
     max_pairs_per_record: float = 2_000.0
     model_links_need_name_agreement: bool = True
     link_unique_owners: bool = True
+    small_cluster_threshold: float | None = 0.2
+    small_cluster_size: int = 2
 
     def __post_init__(self) -> None:
         """Reject thresholds outside (0, 1) and a review band whose ends are reversed."""
-        for name, value in [("match_threshold", self.match_threshold)] + [
-            ("sensitivity_thresholds", value) for value in self.sensitivity_thresholds
-        ]:
+        small = [] if self.small_cluster_threshold is None else [self.small_cluster_threshold]
+        for name, value in (
+            [("match_threshold", self.match_threshold)]
+            + [("sensitivity_thresholds", value) for value in self.sensitivity_thresholds]
+            + [("small_cluster_threshold", value) for value in small]
+        ):
             if not 0.0 < value < 1.0:
                 raise ConfigurationError(
                     f"IdentityConfig.{name}: {value!r} is invalid, expected a probability "
@@ -85,7 +95,10 @@ class IdentityConfig:
     @property
     def prediction_floor(self) -> float:
         """Lowest match probability any output needs: pairs below it are never kept."""
-        return min(self.match_threshold, self.review_band[0], *self.sensitivity_thresholds)
+        floors = [self.match_threshold, self.review_band[0], *self.sensitivity_thresholds]
+        if self.small_cluster_threshold is not None:
+            floors.append(self.small_cluster_threshold)
+        return min(floors)
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,42 @@ def test_model_saved_and_reloaded(community_records, config, tmp_path: Path) -> 
     assert second.links["match_probability"].tolist() == pytest.approx(
         first.links["match_probability"].tolist()
     )
+
+
+@pytest.mark.parametrize(("date_of_birth", "joined"), [("1850-01-01", True), (None, False)])
+def test_small_cluster_joins_only_in_registers(date_of_birth: str | None, joined: bool) -> None:
+    # Three Thomas Raymonds link strongly; Tom Raymond links to one of them at 0.3 only.
+    # With a date of birth in the list it joins them, in a community list it stays apart.
+    from ml.identity.prepare import prepare_records
+    from ml.identity.resolve import _cluster
+
+    names = {
+        "a": "Thomas Raymond",
+        "b": "Thomas Raymond",
+        "c": "Thomas Raymond",
+        "d": "Tom Raymond",
+    }
+    prepared = prepare_records(
+        pd.DataFrame(
+            [
+                {
+                    "record_id": record_id,
+                    "source": "register",
+                    "full_name": name,
+                    "date_of_birth": date_of_birth if record_id == "a" else None,
+                }
+                for record_id, name in names.items()
+            ]
+        )
+    )
+    edges = pd.DataFrame(
+        [("a", "b", 0.99, "model"), ("b", "c", 0.99, "model"), ("c", "d", 0.3, "model")],
+        columns=["record_id_l", "record_id_r", "match_probability", "matched_by"],
+    )
+    roots, accepted = _cluster(prepared, edges, [], 0.9, None, IdentityConfig())
+    assert (roots["d"] == roots["a"]) is joined
+    assert ("small_cluster" in set(accepted["matched_by"])) is joined
+    roots, _ = _cluster(
+        prepared, edges, [], 0.9, None, IdentityConfig(small_cluster_threshold=None)
+    )
+    assert roots["d"] != roots["a"]
