@@ -412,6 +412,7 @@ REGISTER_BLOCKING_RULES: tuple[tuple[tuple[str, ...], str], ...] = tuple(
         (("postcode", "first_name_key"), (_DISTRICT, "{side}.first_name_key")),
         (("postcode", "last_name_key"), (_DISTRICT, "{side}.last_name_key")),
         (("postcode", "date_of_birth"), (_DISTRICT, _YEAR)),
+        (("locality", "date_of_birth"), ("{side}.locality", _YEAR)),
         (
             ("date_of_birth", "first_name_key", "last_name_key"),
             ("substr({side}.first_name_key, 1, 3)", "substr({side}.last_name_key, 1, 4)"),

@@ -141,3 +141,17 @@ def test_register_blocking_last_name_and_first_initial() -> None:
         {"record_id": "c", "source": "x", "full_name": "Alfred Raymond"},
     ]  # fmt: skip
     assert _candidate_pairs(rows) == {("a", "b")}
+
+
+def test_register_blocking_birth_place_and_year() -> None:
+    # A nickname, a last-name typo and a day typo: a and b share only the place and
+    # birth year, c only the year.
+    rows = [
+        {"record_id": "a", "source": "x", "full_name": "Edmund Plantagenet",
+         "date_of_birth": "1325-01-01", "locality": "Sussex"},
+        {"record_id": "b", "source": "x", "full_name": "Ned Plantaganet",
+         "date_of_birth": "1325-01-11", "locality": "sussex"},
+        {"record_id": "c", "source": "x", "full_name": "Alice Brown",
+         "date_of_birth": "1325-05-05", "locality": "Kent"},
+    ]  # fmt: skip
+    assert _candidate_pairs(rows) == {("a", "b")}
