@@ -48,7 +48,8 @@ class IdentityConfig:
         small_cluster_threshold: Person lists with a date of birth only: after
             clustering, a cluster of at most `small_cluster_size` records joins the
             larger cluster of its strongest model link at or above this probability
-            (`ml.identity.clusters.small_cluster_links`). None turns it off.
+            (`ml.identity.clusters.small_cluster_links`), and pairs are kept down to it.
+            None turns it off.
         small_cluster_size: Largest cluster that `small_cluster_threshold` moves.
     """
 
@@ -64,7 +65,7 @@ class IdentityConfig:
     max_pairs_per_record: float = 2_000.0
     model_links_need_name_agreement: bool = True
     link_unique_owners: bool = True
-    small_cluster_threshold: float | None = 0.2
+    small_cluster_threshold: float | None = 0.05
     small_cluster_size: int = 2
 
     def __post_init__(self) -> None:
@@ -95,10 +96,7 @@ class IdentityConfig:
     @property
     def prediction_floor(self) -> float:
         """Lowest match probability any output needs: pairs below it are never kept."""
-        floors = [self.match_threshold, self.review_band[0], *self.sensitivity_thresholds]
-        if self.small_cluster_threshold is not None:
-            floors.append(self.small_cluster_threshold)
-        return min(floors)
+        return min(self.match_threshold, self.review_band[0], *self.sensitivity_thresholds)
 
 
 @dataclass(frozen=True)

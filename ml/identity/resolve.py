@@ -34,6 +34,7 @@ from ml.identity.rules import (
     load_cannot_link_rules,
     load_rules,
 )
+from ml.identity.settings import is_register
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def _cluster(
     steps: list[Callable[[dict[str, str]], pd.DataFrame]] = []
     if config.link_unique_owners:
         steps.append(functools.partial(unique_owner_links, prepared))
-    if config.small_cluster_threshold is not None and prepared["date_of_birth"].notna().any():
+    if config.small_cluster_threshold is not None and is_register(prepared):
         steps.append(
             functools.partial(
                 small_cluster_links,

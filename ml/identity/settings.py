@@ -345,6 +345,15 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
 )
 
 
+def is_register(prepared: pd.DataFrame) -> bool:
+    """Whether the records form a census-style person list: some carry a date of birth.
+
+    Only such lists get the register blocking keys and small-cluster links; community
+    records have no date of birth.
+    """
+    return bool(prepared["date_of_birth"].notna().any())
+
+
 def present_columns(prepared: pd.DataFrame) -> set[str]:
     """Return the columns that contain at least one value."""
     return {column for column in prepared.columns if prepared[column].notna().any()}

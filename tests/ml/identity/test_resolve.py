@@ -191,3 +191,16 @@ def test_small_cluster_joins_only_in_registers(date_of_birth: str | None, joined
         prepared, edges, [], 0.9, None, IdentityConfig(small_cluster_threshold=None)
     )
     assert roots["d"] != roots["a"]
+
+
+def test_weak_pairs_kept_only_in_registers() -> None:
+    from ml.identity.model import prediction_floor
+    from ml.identity.prepare import prepare_records
+
+    config = IdentityConfig(small_cluster_threshold=0.05)
+    rows = [{"record_id": "a", "source": "x", "full_name": "Tom Raymond"}]
+    assert prediction_floor(prepare_records(pd.DataFrame(rows)), config) == 0.5
+    rows[0]["date_of_birth"] = "1780-01-01"
+    assert prediction_floor(prepare_records(pd.DataFrame(rows)), config) == 0.05
+    off = IdentityConfig(small_cluster_threshold=None)
+    assert prediction_floor(prepare_records(pd.DataFrame(rows)), off) == 0.5
