@@ -5,6 +5,9 @@ import pytest
 
 from ml.errors import DataQualityError
 from ml.identity import IdentityConfig, resolve_people
+from ml.identity.model import prediction_floor
+from ml.identity.prepare import prepare_records
+from ml.identity.resolve import _cluster
 from tests.ml.identity.conftest import person_of
 
 JANE = ["hubspot:1", "stripe:cus_1", "discourse:7", "github:janedoe"]
@@ -158,9 +161,6 @@ def test_model_saved_and_reloaded(community_records, config, tmp_path: Path) -> 
 def test_small_cluster_joins_only_in_registers(date_of_birth: str | None, joined: bool) -> None:
     # Three Thomas Raymonds link strongly; Tom Raymond links to one of them at 0.3 only.
     # With a date of birth in the list it joins them, in a community list it stays apart.
-    from ml.identity.prepare import prepare_records
-    from ml.identity.resolve import _cluster
-
     names = {
         "a": "Thomas Raymond",
         "b": "Thomas Raymond",
@@ -194,9 +194,6 @@ def test_small_cluster_joins_only_in_registers(date_of_birth: str | None, joined
 
 
 def test_weak_pairs_kept_only_in_registers() -> None:
-    from ml.identity.model import prediction_floor
-    from ml.identity.prepare import prepare_records
-
     config = IdentityConfig(small_cluster_threshold=0.05)
     rows = [{"record_id": "a", "source": "x", "full_name": "Tom Raymond"}]
     assert prediction_floor(prepare_records(pd.DataFrame(rows)), config) == 0.5
