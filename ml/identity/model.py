@@ -54,6 +54,7 @@ MODEL_COLUMNS = [
     "national_id",
     "gender",
     "occupation",
+    "rare_name_words",
 ]
 
 

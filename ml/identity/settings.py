@@ -462,6 +462,8 @@ def prediction_blocking_rules(present: set[str]) -> list[BlockingRuleCreator | d
             for columns, condition in REGISTER_BLOCKING_RULES
             if present.issuperset(columns)
         )
+        if "rare_name_words" in present:
+            rules.append(block_on("rare_name_words", arrays_to_explode=["rare_name_words"]))
     if present.issuperset({"handle_key", "email_local_block_key"}):
         rules.append(CustomRule("l.handle_key = r.email_local_block_key"))
         rules.append(CustomRule("l.email_local_block_key = r.handle_key"))
