@@ -272,9 +272,12 @@ def small_cluster_links(
     A record whose fields carry typos, a nickname or a single name often scores below
     the match threshold against every record of its person, and stays apart. A cluster
     of at most `max_size` records whose strongest model link to another cluster is at or
-    above `floor` joins that cluster when it holds more records. Two small clusters do
+    above `floor` joins that cluster when it contains more records. Two small clusters do
     not join each other this way, so weak links do not build new people, and a large
     cluster never moves. Clusters are those of one clustering pass (`roots`).
+
+    NOTE: a person with one or two records joins a namesake with more records when
+    their strongest link passes `floor`. The floor 0.05 was chosen on one register.
 
     Returns:
         Links (record_id_l, record_id_r, match_probability of the link, matched_by

@@ -346,7 +346,7 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
 
 
 def is_register(prepared: pd.DataFrame) -> bool:
-    """Whether the records form a census-style person list: some carry a date of birth.
+    """Return whether the records form a census-style list, where some carry a birth date.
 
     Only such lists get the register blocking keys and small-cluster links; community
     records have no date of birth.
@@ -375,7 +375,7 @@ def build_comparisons(present: set[str]) -> list[ComparisonCreator | dict[str, A
     return comparisons
 
 
-# NOTE: blocking needs a shared key. On the historical figures set 19 % of true pairs
+# NOTE: blocking needs a shared key. On the historical figures set 15 % of true pairs
 # share none of these keys or the register keys below, and are found only through other
 # records. Records of one person that share no key with the rest stay apart.
 PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (

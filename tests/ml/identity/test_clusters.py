@@ -119,9 +119,9 @@ def _small_cluster_pairs(edges: pd.DataFrame, roots: dict[str, str]) -> set[tupl
     return set(zip(links["record_id_l"], links["record_id_r"], strict=True))
 
 
-def test_small_cluster_joins_larger_cluster_of_its_strongest_link() -> None:
-    # a, b and c are one person; d scores 0.4 against b and 0.3 against e (another
-    # person of three records); f scores 0.1 only, below the floor.
+def test_small_cluster_joins_strongest_link() -> None:
+    # a, b and c are one person, and e, g and h another. d scores 0.4 against b and 0.3
+    # against e, so it joins a. f scores 0.1 only, below the floor.
     roots = {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e", "g": "e", "h": "e", "f": "f"}
     edges = _edges([("b", "d", 0.4, "model"), ("d", "e", 0.3, "model"),
                     ("a", "f", 0.1, "model"), ("a", "b", 0.99, "model")])  # fmt: skip

@@ -166,7 +166,7 @@ def test_register_blocking_birth_place_and_year() -> None:
 
 
 def test_register_blocking_rare_full_name_word() -> None:
-    # Nessie (a single name) and Agnes Nessie Brown share the rare word `nessie`; john
+    # Nessie (a single name) and Agnes Nessie Brown share the rare word `nessie`. John
     # is in 11 records, more than MAX_RECORDS_PER_RARE_WORD, so it pairs no one.
     rows = [
         {"record_id": "a", "source": "x", "full_name": "Agnes Nessie Brown",
