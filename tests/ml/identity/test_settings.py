@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ml.identity.model import MODEL_COLUMNS
-from ml.identity.prepare import prepare_records
+from ml.identity.prepare import prepare_records, rare_name_words
 from ml.identity.settings import (
     _alias_levels,
     _first_name_levels,
@@ -136,8 +136,12 @@ def test_register_blocking_only_with_date_of_birth() -> None:
     assert not any("substr" in condition for condition in conditions(names))
 
 
-def _candidate_pairs(rows: list[dict[str, str]]) -> set[tuple[str, str]]:
-    """Pairs any prediction blocking rule generates, joined in DuckDB as Splink would."""
+def _candidate_pairs(rows: list[dict[str, str]], only: str = "") -> set[tuple[str, str]]:
+    """Pairs the prediction blocking rules generate, joined in DuckDB as Splink would.
+
+    With `only`, just the rules whose condition contains that text are applied. A rule
+    that explodes a list column pairs records sharing any element of the list.
+    """
     prepared = prepare_records(pd.DataFrame(rows))[MODEL_COLUMNS]
     con = duckdb.connect()
     con.register("records", prepared)
@@ -145,6 +149,10 @@ def _candidate_pairs(rows: list[dict[str, str]]) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for rule in prediction_blocking_rules(present):
         condition = rule.create_blocking_rule_dict("duckdb")["blocking_rule"]
+        if only not in condition:
+            continue
+        for column in rule.create_blocking_rule_dict("duckdb").get("arrays_to_explode") or []:
+            condition = f"len(list_intersect(l.{column}, r.{column})) > 0"
         query = (
             "select l.unique_id, r.unique_id from records l join records r "
             f"on l.unique_id < r.unique_id and ({condition})"
@@ -167,3 +175,49 @@ def test_blocking_common_local_part_only_within_address() -> None:
     assert ("s00", "s01") not in pairs
     assert ("j1", "j2") in pairs
     assert len(pairs) == 2
+
+
+def test_register_blocking_last_name_and_first_initial() -> None:
+    # Tom and Thomas Raymond share no full first name, date or place, only the last name
+    # and the first initial; Alfred Raymond shares the last name alone.
+    rows = [
+        {"record_id": "a", "source": "x", "full_name": "Thomas Raymond",
+         "date_of_birth": "1780-01-01"},
+        {"record_id": "b", "source": "x", "full_name": "Tom Raymond"},
+        {"record_id": "c", "source": "x", "full_name": "Alfred Raymond"},
+    ]  # fmt: skip
+    assert _candidate_pairs(rows, only="substr(l.first_name_key, 1, 1)") == {("a", "b")}
+
+
+def test_register_blocking_birth_place_and_year() -> None:
+    # A nickname, a last-name typo and a day typo: a and b share only the place and
+    # birth year, c only the year.
+    rows = [
+        {"record_id": "a", "source": "x", "full_name": "Edmund Plantagenet",
+         "date_of_birth": "1325-01-01", "locality": "Sussex"},
+        {"record_id": "b", "source": "x", "full_name": "Ned Plantaganet",
+         "date_of_birth": "1325-01-11", "locality": "sussex"},
+        {"record_id": "c", "source": "x", "full_name": "Alice Brown",
+         "date_of_birth": "1325-05-05", "locality": "Kent"},
+    ]  # fmt: skip
+    assert _candidate_pairs(rows, only="l.locality = r.locality and substr") == {("a", "b")}
+
+
+def test_register_blocking_rare_full_name_word() -> None:
+    # Nessie (a single name) and Agnes Nessie Brown share the rare word `nessie`. John
+    # is in 11 records, more than MAX_RECORDS_PER_RARE_WORD, so it pairs no one.
+    rows = [
+        {"record_id": "a", "source": "x", "full_name": "Agnes Nessie Brown",
+         "date_of_birth": "1652-02-01"},
+        {"record_id": "b", "source": "x", "first_name": "Nessie"},
+    ] + [
+        {"record_id": f"j{i:02d}", "source": "x", "full_name": f"John X{'y' * i}"}
+        for i in range(1, 12)
+    ]  # fmt: skip
+    assert _candidate_pairs(rows, only="rare_name_words") == {("a", "b")}
+
+
+def test_rare_name_words_only_in_registers() -> None:
+    names = pd.Series(["Agnes Nessie Brown", "Nessie", "J Brown"])
+    assert rare_name_words(names).tolist() == [["agnes", "brown", "nessie"], ["nessie"], ["brown"]]
+    assert rare_name_words(names, register=False).tolist() == [None, None, None]
