@@ -110,9 +110,9 @@ def load_source(
         ensure_bookkeeping_tables(con)
         reports = []
         for table in spec.tables:
-            kept = [f for f in files[table.table] if f.rel_path not in exclude]
-            report = _load_table(con, table, kept, loaded_at, future_tolerance)
-            report.files_rejected = len(files[table.table]) - len(kept)
+            included = [f for f in files[table.table] if f.rel_path not in exclude]
+            report = _load_table(con, table, included, loaded_at, future_tolerance)
+            report.files_rejected = len(files[table.table]) - len(included)
             report.files_seen += report.files_rejected
             reports.append(report)
         con.execute("commit")
@@ -157,7 +157,7 @@ def load_source_quarantining_files(
     read again on every run and loads once it is fixed. If an earlier version of the file
     loaded, its rows stay until a readable version replaces them.
 
-    After the load, `quarantine.rejected_files` holds exactly the source's files rejected by
+    After the load, `quarantine.rejected_files` contains exactly the source's files rejected by
     this run: a file rejected again with the same content keeps its row and `rejected_at`,
     and rows of files that now load, changed or left the landing folder are deleted.
 
@@ -224,6 +224,8 @@ def _record_rejected_files(
                 [source, path, content_hash],
             )
         rejected_at = datetime.now(UTC)
+        # NOTE: the reason can quote the file (bad bytes, or a CSV line that does not fit the
+        # header), so it may contain personal data that erasure does not remove.
         for f in rejected:
             if (f.path, f.content_hash) in stored:
                 continue

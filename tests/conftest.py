@@ -81,7 +81,7 @@ def _write_unreadable_attendance(landing: Path) -> None:
 def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """Simulate a small community and run the whole pipeline over it once per session.
 
-    The landing folder also holds `UNREADABLE_ATTENDANCE`, a file that is not UTF-8, so the
+    The landing folder also contains `UNREADABLE_ATTENDANCE`, a file that is not UTF-8, so the
     run shows that one unreadable file is set aside and every later asset still runs.
     """
     root = tmp_path_factory.mktemp("simulated")

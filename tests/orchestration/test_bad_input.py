@@ -55,7 +55,7 @@ def _query(database: Path, sql: str) -> list[tuple[object, ...]]:
         return con.execute(sql).fetchall()
 
 
-def test_truncated_json_is_set_aside_naming_file_and_line(tmp_path: Path) -> None:
+def test_truncated_json_set_aside(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     shutil.copytree(DATA_DIR / "slack", landing / "slack", ignore=shutil.ignore_patterns("*.md"))
     users = landing / "slack" / "users.json"
@@ -80,7 +80,7 @@ def test_truncated_json_is_set_aside_naming_file_and_line(tmp_path: Path) -> Non
     assert _check(result, "slack_messages")[0]
 
 
-def test_latin1_csv_set_aside_then_loads_when_fixed(tmp_path: Path) -> None:
+def test_latin1_csv_loads_once_fixed(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     folder = landing / "events"
     folder.mkdir(parents=True)
@@ -136,7 +136,7 @@ def test_latin1_csv_set_aside_then_loads_when_fixed(tmp_path: Path) -> None:
     assert _query(database, rejected_sql) == []
 
 
-def test_empty_csv_set_aside_beside_good_file(tmp_path: Path) -> None:
+def test_empty_csv_set_aside(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     folder = landing / "events"
     folder.mkdir(parents=True)
@@ -156,7 +156,7 @@ def test_empty_csv_set_aside_beside_good_file(tmp_path: Path) -> None:
     ]
 
 
-def test_unreadable_file_leaves_later_assets_running(simulated_run: PipelineRun) -> None:
+def test_unreadable_file_spares_downstream(simulated_run: PipelineRun) -> None:
     result = simulated_run.result
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     rejected = _query(simulated_run.warehouse, "select _file from quarantine.rejected_files")
