@@ -159,6 +159,14 @@ def _discover_zip(source: SourceSpec, archive: Path, rel_path: str) -> dict[str,
     return found
 
 
+def file_sha256(source_file: SourceFile) -> str:
+    """Return the SHA-256 of the file's bytes, whatever their encoding."""
+    digest = hashlib.sha256()
+    for chunk in source_file.iter_chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def hash_and_check_utf8(source_file: SourceFile) -> str:
     """Return the file's SHA-256 and check that it decodes as UTF-8.
 

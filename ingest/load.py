@@ -1,17 +1,20 @@
 """Loading one source's landing files into its raw tables, with quarantine and a ledger.
 
-`load_source` is the entry point the Dagster assets call. A whole source loads in one
-transaction: a file that cannot be read raises `InputFileError` and nothing of the load stays.
+A whole source loads in one transaction: in `load_source` a file that cannot be read raises
+`InputFileError` and nothing of the load stays. `load_source_quarantining_files`, which the
+Dagster assets call, instead sets such a file aside in `quarantine.rejected_files` and loads
+the source's other files.
 """
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from ingest.files import SourceFile, discover_files, hash_and_check_utf8
+from ingest.files import SourceFile, discover_files, file_sha256, hash_and_check_utf8
 from ingest.registry import SOURCES, TableSpec
 from ingest.stage import STAGE, StagedFiles, drop_stage, row_number_sql, stage_files
 from ingest.validate import (
@@ -28,7 +31,7 @@ from ingest.warehouse import (
     ensure_raw_table,
     ledger_hashes,
 )
-from ml.errors import ConfigurationError, DataQualityError
+from ml.errors import ConfigurationError, DataQualityError, InputFileError
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class LoadReport:
         table: Raw table name, without the `raw.` schema.
         source_present: False when the source's landing subfolder is absent.
         files_seen: Files matching the table's patterns.
+        files_rejected: Files set aside because they cannot be read; only
+            `load_source_quarantining_files` sets files aside.
         files_loaded: New or changed files loaded now.
         files_skipped: Files whose content hash is already in the ledger.
         rows_in: Records read from the loaded files, empty CSV lines included.
@@ -56,6 +61,7 @@ class LoadReport:
     table: str
     source_present: bool = True
     files_seen: int = 0
+    files_rejected: int = 0
     files_loaded: int = 0
     files_skipped: int = 0
     rows_in: int = 0
@@ -69,6 +75,7 @@ def load_source(
     landing_dir: Path,
     source: str,
     future_tolerance: timedelta = FUTURE_TOLERANCE,
+    exclude: Collection[str] = (),
 ) -> list[LoadReport]:
     """Load a source's new and changed landing files into its raw tables.
 
@@ -78,6 +85,8 @@ def load_source(
         source: Source name, a key of `ingest.registry.SOURCES` (also its subfolder).
         future_tolerance: How far past the load time an event time stamp may lie before
             its row is quarantined.
+        exclude: Landing-relative paths (`_file` values) of files to leave out of this load;
+            they count in `files_seen` and `files_rejected`.
 
     Returns:
         One report per raw table of the source, in registry order.
@@ -99,10 +108,13 @@ def load_source(
     con.execute("begin transaction")
     try:
         ensure_bookkeeping_tables(con)
-        reports = [
-            _load_table(con, table, files[table.table], loaded_at, future_tolerance)
-            for table in spec.tables
-        ]
+        reports = []
+        for table in spec.tables:
+            included = [f for f in files[table.table] if f.rel_path not in exclude]
+            report = _load_table(con, table, included, loaded_at, future_tolerance)
+            report.files_rejected = len(files[table.table]) - len(included)
+            report.files_seen += report.files_rejected
+            reports.append(report)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -113,6 +125,127 @@ def load_source(
     for report in reports:
         logger.info("loaded %s", report)
     return reports
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """A landing file set aside because it cannot be read as its format.
+
+    Attributes:
+        table: Raw table the file's patterns assign it to, without the `raw.` schema.
+        path: Path relative to the landing folder, as stored in `_file`.
+        content_hash: SHA-256 of the file's bytes.
+        error: The `InputFileError` raised while reading it, naming file, row and field.
+    """
+
+    table: str
+    path: str
+    content_hash: str
+    error: InputFileError
+
+
+def load_source_quarantining_files(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: str,
+    future_tolerance: timedelta = FUTURE_TOLERANCE,
+) -> tuple[list[LoadReport], list[RejectedFile]]:
+    """Load a source's readable files and set aside each file that cannot be read.
+
+    Each time `load_source` raises `InputFileError` for a file of the source, the load is
+    rolled back and run again without that file. A rejected file gets no ledger row, so it is
+    read again on every run and loads once it is fixed. If an earlier version of the file
+    loaded, its rows stay until a readable version replaces them.
+
+    After the load, `quarantine.rejected_files` contains exactly the source's files rejected by
+    this run: a file rejected again with the same content keeps its row and `rejected_at`,
+    and rows of files that now load, changed or left the landing folder are deleted.
+
+    Args:
+        con: Open warehouse connection; it must not be inside a transaction.
+        landing_dir: The landing folder holding one subfolder per source.
+        source: Source name, a key of `ingest.registry.SOURCES` (also its subfolder).
+        future_tolerance: As in `load_source`.
+
+    Returns:
+        One report per raw table of the source, in registry order, and the rejected files.
+
+    Raises:
+        ConfigurationError: The source name is unknown.
+        InputFileError: A file outside the source's discovered files cannot be read.
+        DataQualityError: As in `load_source`.
+    """
+    rejected: dict[str, RejectedFile] = {}
+    while True:
+        try:
+            reports = load_source(con, landing_dir, source, future_tolerance, exclude=rejected)
+            break
+        except InputFileError as error:
+            found = _find_file(landing_dir, source, error.path)
+            if found is None or error.path in rejected:
+                raise
+            table, source_file = found
+            logger.warning("setting aside %s for raw.%s: %s", error.path, table, error)
+            # NOTE: every rejected file costs one more pass over the source's other files,
+            # because the load is rolled back and started again without it.
+            rejected[error.path] = RejectedFile(table, error.path, file_sha256(source_file), error)
+    _record_rejected_files(con, source, list(rejected.values()))
+    return reports, list(rejected.values())
+
+
+def _find_file(landing_dir: Path, source: str, path: str) -> tuple[str, SourceFile] | None:
+    """Return the raw table and the landing file whose `_file` is `path`, or None."""
+    files = discover_files(landing_dir, SOURCES[source]) or {}
+    for table, table_files in files.items():
+        for source_file in table_files:
+            if source_file.rel_path == path:
+                return table, source_file
+    return None
+
+
+def _record_rejected_files(
+    con: duckdb.DuckDBPyConnection, source: str, rejected: list[RejectedFile]
+) -> None:
+    """Make `quarantine.rejected_files` list exactly these files for the source."""
+    current = {(f.path, f.content_hash) for f in rejected}
+    con.execute("begin transaction")
+    try:
+        ensure_bookkeeping_tables(con)
+        stored = set(
+            con.execute(
+                "select _file, content_hash from quarantine.rejected_files where source = ?",
+                [source],
+            ).fetchall()
+        )
+        for path, content_hash in stored - current:
+            con.execute(
+                "delete from quarantine.rejected_files "
+                "where source = ? and _file = ? and content_hash = ?",
+                [source, path, content_hash],
+            )
+        rejected_at = datetime.now(UTC)
+        # NOTE: the reason can quote the file (bad bytes, or a CSV line that does not fit the
+        # header), so it may contain personal data that erasure does not remove.
+        for f in rejected:
+            if (f.path, f.content_hash) in stored:
+                continue
+            con.execute(
+                "insert into quarantine.rejected_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    source,
+                    f.table,
+                    f.path,
+                    f.content_hash,
+                    f.error.row,
+                    f.error.field,
+                    f.error.reason,
+                    rejected_at,
+                ],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def _load_table(

@@ -1,4 +1,7 @@
-"""DDL and bookkeeping tables of the loaders: `raw.load_ledger` and `quarantine.rejected_rows`."""
+"""DDL and bookkeeping tables of the loaders.
+
+The tables are `raw.load_ledger`, `quarantine.rejected_rows` and `quarantine.rejected_files`.
+"""
 
 import duckdb
 
@@ -15,7 +18,7 @@ META_TYPES = {
 
 
 def ensure_bookkeeping_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the `raw` and `quarantine` schemas, the ledger and the quarantine table."""
+    """Create the `raw` and `quarantine` schemas, the ledger and the quarantine tables."""
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quarantine")
     con.execute(
@@ -42,6 +45,20 @@ def ensure_bookkeeping_tables(con: duckdb.DuckDBPyConnection) -> None:
             reason varchar not null,
             record varchar,
             _record_hash varchar,
+            rejected_at timestamptz not null
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists quarantine.rejected_files (
+            source varchar not null,
+            table_name varchar not null,
+            _file varchar not null,
+            content_hash varchar not null,
+            _row_number bigint,
+            field varchar,
+            reason varchar not null,
             rejected_at timestamptz not null
         )
         """

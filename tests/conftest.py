@@ -67,9 +67,23 @@ def failure_messages(result: ExecuteInProcessResult) -> str:
     return "\n".join(messages)
 
 
+UNREADABLE_ATTENDANCE = "events/attendance_latin1.csv"
+
+
+def _write_unreadable_attendance(landing: Path) -> None:
+    """Write a copy of the first attendance row that ends in a Latin-1 byte."""
+    with (landing / "events" / "attendance.csv").open(encoding="utf-8") as handle:
+        header, row = handle.readline(), handle.readline()
+    (landing / UNREADABLE_ATTENDANCE).write_bytes((header + row.rstrip("\n")).encode() + b"\xe9\n")
+
+
 @pytest.fixture(scope="session")
 def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    """Simulate a small community and run the whole pipeline over it once per session."""
+    """Simulate a small community and run the whole pipeline over it once per session.
+
+    The landing folder also contains `UNREADABLE_ATTENDANCE`, a file that is not UTF-8, so the
+    run shows that one unreadable file is set aside and every later asset still runs.
+    """
     root = tmp_path_factory.mktemp("simulated")
     subprocess.run(
         [
@@ -87,6 +101,7 @@ def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
         cwd=REPO_ROOT,
     )
     landing = root / "world" / "landing"
+    _write_unreadable_attendance(landing)
     warehouse = root / "warehouse.duckdb"
     result = run_demo_job(landing, warehouse)
     return PipelineRun(landing, root / "world" / "truth", warehouse, result)
