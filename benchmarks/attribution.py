@@ -54,8 +54,8 @@ from ml.attribution.synthetic import generate_confounded_journeys, incremental_t
 REPO = Path(__file__).resolve().parents[1]
 PATHS_FILE = REPO / ".." / "shared" / "data" / "channelattribution_paths" / "Data.csv"
 REFERENCE_PYTHON = os.environ.get("ATTRIBUTION_REFERENCE_PYTHON", "/tmp/ca-venv/bin/python")
-# At 150,000 journeys even the oracle misplaces about 0.04 of the credit, which hides
-# whether a model meets a 0.03 goal; at one million its error is about half of that.
+# At 150,000 journeys even the oracle misplaces about 0.04 of the credit, so that size
+# cannot show whether a model meets a 0.03 goal. At one million its error is about half.
 GENERATED_JOURNEYS = int(os.environ.get("ATTRIBUTION_BENCH_JOURNEYS", "1000000"))
 SMALL_JOURNEYS = 150_000
 HIDDEN_INTENT_JOURNEYS = 50_000
@@ -96,8 +96,8 @@ def model_shares_on_paths(touches: pd.DataFrame, conversions: pd.DataFrame) -> d
 def oracle_shares(counts: pd.DataFrame, converted: np.ndarray) -> pd.Series:
     """Return channel shares from the generator's model form fitted to the true touch counts.
 
-    It knows what no attribution model does (the logistic form in `log(1 + touches)` and
-    the counts before conversion), so its error is the sampling error of a fitted model.
+    It is given what no attribution model sees (the logistic form in `log(1 + touches)`
+    and the counts before conversion), so its error is the sampling error of a fitted model.
     """
     features = np.log1p(counts.to_numpy())
     fit = LogisticRegression(penalty=None, max_iter=1000).fit(features, converted)

@@ -71,8 +71,8 @@ def incremental_truth(
 ) -> pd.DataFrame:
     """Return each channel's incremental conversions and share under a logistic model.
 
-    The generator calls it with the planted effects to make the truth; a benchmark can call it
-    with fitted effects to score a model of the same form.
+    The generator calls it with the planted effects to make the truth. A benchmark can call
+    it with fitted effects to score a model of the same form.
     """
     base = _probabilities(counts, effects, baseline_logit, intent)
     incremental = []
