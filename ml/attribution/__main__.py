@@ -20,8 +20,12 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ml.attribution",
         description=(
-            "Attribute conversions of aggregated journeys (columns path, total_conversions, "
-            "total_conversion_value, total_null) and print conversions credited per channel."
+            "Attribute conversions of aggregated journeys and print conversions credited per "
+            "channel. Required columns: path, total_conversions. Optional: "
+            "total_conversion_value (0 when absent, so every credited value is 0) and "
+            "total_null, the non-converting journeys (0 when absent). markov, shapley and "
+            "counterfactual compare converting with non-converting journeys, so give them "
+            "total_null; the rule-based models ignore it."
         ),
     )
     parser.add_argument("paths_file", help="CSV file of aggregated paths")

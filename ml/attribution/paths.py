@@ -107,10 +107,17 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
         `total_conversion_value` and `total_null` as floats.
 
     Raises:
-        InputFileError: A required column is missing or a count is not a non-negative number.
+        InputFileError: The file is empty or unreadable, a required column is missing or a
+            count is not a non-negative number. Rows are numbered as in `ingest/`: data row 1
+            is line 2 of the file, after the header.
     """
     try:
         frame = pd.read_csv(path, sep=sep, dtype={"path": str})
+    except pd.errors.EmptyDataError as error:
+        raise InputFileError(
+            str(path),
+            f"the file is empty; expected a header line with the columns {list(PATH_FILE_COLUMNS)}",
+        ) from error
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise InputFileError(
             str(path), f"cannot be read as CSV with sep {sep!r}: {error}"
@@ -126,23 +133,51 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
         if column not in frame.columns:
             frame[column] = 0.0
     for column in PATH_FILE_COLUMNS[1:]:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = numbers.isna() | (numbers < 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputFileError(
-                str(path),
-                f"value {frame[column].iloc[row]!r} is not a non-negative number",
-                row=row + 2,
-                field=column,
-            )
-        frame[column] = numbers.astype(float)
+        _check_counts(frame, column, path)
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
     frame["path"] = frame["path"].fillna("").map(lambda text: split_path(text, path_separator))
-    empty = int((frame["path"].map(len) == 0).sum())
-    if empty:
-        logger.warning("%s: skipping %d rows with an empty path", path, empty)
-        frame = frame[frame["path"].map(len) > 0]
+    empty = frame["path"].map(len) == 0
+    if empty.any():
+        _warn_empty_paths(frame[empty], path)
+        frame = frame[~empty]
     return frame.reset_index(drop=True)[list(PATH_FILE_COLUMNS)]
+
+
+def _check_counts(frame: pd.DataFrame, column: str, path: str | Path) -> None:
+    numbers = pd.to_numeric(frame[column], errors="coerce")
+    bad = numbers.isna() | (numbers < 0)
+    if not bad.any():
+        return
+    index = int(np.flatnonzero(bad.to_numpy())[0])
+    raw = frame[column].iloc[index]
+    if pd.isna(raw):
+        problem = "the value is empty"
+    else:
+        value = raw.item() if isinstance(raw, np.generic) else raw
+        problem = f"value {value!r} is not a non-negative number"
+    raise InputFileError(
+        str(path),
+        f"{problem} (line {index + 2} of the file, counting the header line)",
+        row=index + 1,
+        field=column,
+    )
+
+
+def _warn_empty_paths(dropped: pd.DataFrame, path: str | Path, max_listed: int = 5) -> None:
+    # Data rows are numbered from 1 after the header, as in the loaders under ingest/.
+    rows = [int(index) + 1 for index in dropped.index[:max_listed]]
+    more = f" and {len(dropped) - max_listed} more" if len(dropped) > max_listed else ""
+    logger.warning(
+        "%s: skipping %d rows with an empty path (rows %s%s). Their %g conversions, "
+        "%g conversion value and %g non-conversions are dropped",
+        path,
+        len(dropped),
+        ", ".join(str(row) for row in rows),
+        more,
+        dropped["total_conversions"].sum(),
+        dropped["total_conversion_value"].sum(),
+        dropped["total_null"].sum(),
+    )
 
 
 def path_table_from_frame(frame: pd.DataFrame) -> PathTable:

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -7,7 +8,7 @@ from ml.attribution.__main__ import main
 from ml.attribution.aggregated import attribute_paths
 from ml.attribution.config import AttributionConfig
 from ml.attribution.paths import read_path_file
-from ml.errors import ConfigurationError
+from ml.errors import ConfigurationError, InputFileError
 
 SHARED_PATHS = (
     Path(__file__).resolve().parents[3]
@@ -78,3 +79,61 @@ def test_paths_channelattribution_data_conserves_conversions():
     totals = credits.groupby("model")["conversions"].sum()
     for model in config.models:
         assert totals[model] == pytest.approx(paths["total_conversions"].sum()), model
+
+
+def test_cli_empty_file_names_file(tmp_path, capsys):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    assert main([str(path)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error
+    assert "the file is empty" in error
+
+
+def test_negative_count_gives_row_and_line(tmp_path):
+    path = tmp_path / "negative.csv"
+    path.write_text("path,total_conversions,total_null\na > b,2,1\nb,1,0\nc,-1,0\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 3
+    assert caught.value.field == "total_conversions"
+    message = str(caught.value)
+    assert "row 3" in message
+    assert "line 4 of the file" in message
+    assert "value -1 is not" in message
+    assert "np.int64" not in message
+
+
+def test_empty_count_is_reported(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("path,total_conversions,total_null\na,1,\n")
+    with pytest.raises(InputFileError, match="row 1, field 'total_null': the value is empty"):
+        read_path_file(path)
+
+
+def test_empty_paths_warning_counts_dropped(tmp_path, caplog):
+    path = tmp_path / "paths.csv"
+    path.write_text(
+        "path,total_conversions,total_conversion_value,total_null\n"
+        "a > b,2,20,1\n"
+        ",3,30,4\n"
+        "b,1,5,0\n"
+        " > ,1,2.5,2\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="ml.attribution.paths"):
+        paths = read_path_file(path)
+    assert len(paths) == 2
+    message = caplog.records[-1].getMessage()
+    assert "skipping 2 rows" in message
+    assert "rows 2, 4" in message
+    assert "4 conversions" in message
+    assert "32.5 conversion value" in message
+    assert "6 non-conversions" in message
+
+
+def test_optional_columns_default_to_zero(tmp_path):
+    path = tmp_path / "minimal.csv"
+    path.write_text("path,total_conversions\na > b,2\n")
+    paths = read_path_file(path)
+    assert paths["total_conversion_value"].tolist() == [0.0]
+    assert paths["total_null"].tolist() == [0.0]
