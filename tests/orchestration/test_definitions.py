@@ -39,3 +39,15 @@ def test_python_assets_write_the_tables_dbt_sources_read():
     marts_upstream = defs.resolve_assets_def(AssetKey(["marts", "dim_members"]))
     dependencies = marts_upstream.asset_deps[AssetKey(["marts", "dim_members"])]
     assert AssetKey(["staging", "stg_identity__person_clusters"]) in dependencies
+
+
+def test_singular_dbt_tests_are_asset_checks():
+    tests_dir = MODELS_DIR.parent / "tests"
+    check_keys = set()
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        check_keys |= set(assets_def.check_keys)
+    check_names = {key.name for key in check_keys}
+    singular_tests = sorted(tests_dir.glob("*.sql"))
+    assert singular_tests, "no singular dbt tests found"
+    for test_file in singular_tests:
+        assert test_file.stem in check_names, f"{test_file.name} is not an asset check"
