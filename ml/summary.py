@@ -36,25 +36,75 @@ def _people_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+OFFLINE_OUTCOMES = {
+    "unlinked:ambiguous": "unlinked as ambiguous (several people fit)",
+    "unlinked:no_candidate": "unlinked with no candidate (nobody fits)",
+}
+
+
+def _offline_line(con: duckdb.DuckDBPyConnection) -> str:
+    offline = _count(con, "select count(*) from identity.offline_links")
+    linked = _count(con, "select count(person_id) from identity.offline_links")
+    unlinked = con.execute(
+        """
+        select matched_by, count(*) from identity.offline_links
+        where person_id is null
+        group by matched_by
+        order by matched_by
+        """
+    ).fetchall()
+    outcomes = [
+        f"{count} {OFFLINE_OUTCOMES.get(matched_by, f'unlinked as {matched_by}')}"
+        for matched_by, count in unlinked
+    ]
+    text = (
+        f"Offline: of {offline} badge scans and call notes (identity.offline_links), "
+        f"{linked} linked to a person"
+    )
+    return ", ".join([text, *outcomes]) + "."
+
+
 def _privacy_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     needed = ("offline_links", "person_consent", "erasure_audit")
     if not all(table_exists(con, "identity", table) for table in needed):
         return []
-    offline = _count(con, "select count(*) from identity.offline_links")
-    linked = _count(con, "select count(person_id) from identity.offline_links")
-    ambiguous = _count(
-        con,
-        "select count(*) from identity.offline_links where matched_by = 'unlinked:ambiguous'",
-    )
     consented = _count(con, "select count(*) from identity.person_consent where consented")
     people = _count(con, "select count(*) from identity.person_consent")
     requests = _count(con, "select count(*) from identity.erasure_audit")
     erased = _count(con, "select sum(people_erased) from identity.erasure_audit")
     return [
-        f"Offline: {linked} of {offline} badge scans and call notes linked to a person, "
-        f"{ambiguous} left unlinked as ambiguous.",
+        _offline_line(con),
         f"Consent: {consented} of {people} people consented (no receipt counts as no consent).",
         f"Erasure: {requests} requests handled, {erased} people erased (identity.erasure_audit).",
+    ]
+
+
+CHANNEL_NOTES = [
+    "",
+    "  (baseline): revenue the counterfactual model expects without any touch.",
+    "  (none): revenue of conversions with no eligible touch before them.",
+    "  Bootstrap intervals (95% by default): revenue_credit_lower and revenue_credit_upper in",
+    "  marts.fct_channel_revenue (account level).",
+]
+
+
+def _olist_note(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # Olist closed deals carry no sale amount, so the marts use the seller's declared monthly
+    # revenue as the deal's revenue.
+    if not table_exists(con, "marts", "fct_conversions"):
+        return []
+    deals, zero = con.execute(
+        """
+        select count(*), count(*) filter (where revenue = 0)
+        from marts.fct_conversions
+        where conversion_type = 'closed_won' and conversion_id like 'olist:%'
+        """
+    ).fetchone() or (0, 0)
+    if not deals:
+        return []
+    return [
+        f"  Olist: the revenue of its {deals} closed deals is the seller's declared monthly",
+        f"  revenue (BRL) from the closed-deals file, not sales. It is 0 for {zero} of them.",
     ]
 
 
@@ -62,8 +112,7 @@ def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = [
         "",
         "Closed-won revenue by channel (fct_channel_revenue, account level). Counterfactual is",
-        "the headline model; (baseline) is its credit to no touch. docs/attribution.md and",
-        "docs/benchmarks.md give its measured error:",
+        "the headline model. docs/attribution.md and docs/benchmarks.md give its measured error:",
     ]
     frame = con.execute(
         """
@@ -80,7 +129,8 @@ def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
         index=["currency", "channel"], columns="attribution_model", values="revenue", aggfunc="sum"
     ).fillna(0)
     table = table.sort_values(table.columns[-1], ascending=False)
-    return lines + ["  " + line for line in table.to_string().splitlines()]
+    lines += ["  " + line for line in table.to_string().splitlines()]
+    return lines + CHANNEL_NOTES + _olist_note(con)
 
 
 def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:

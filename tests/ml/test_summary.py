@@ -1,0 +1,102 @@
+"""The warehouse summary on a small hand-built warehouse with the tables it reads."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ml.summary import summarize_warehouse
+
+
+def build_warehouse(path: Path, olist: bool) -> None:
+    with duckdb.connect(str(path)) as con:
+        for schema in ("identity", "marts"):
+            con.execute(f"create schema {schema}")
+        con.execute("create table identity.person_clusters as select range as id from range(5)")
+        con.execute("create table marts.dim_members as select range as id from range(3)")
+        con.execute("create table marts.dim_accounts as select range as id from range(2)")
+        con.execute(
+            """
+            create table identity.offline_links as
+            select * from (values
+                ('o1', 'p1', 'offline:email'),
+                ('o2', 'p2', 'offline:name_company'),
+                ('o3', null, 'unlinked:ambiguous'),
+                ('o4', null, 'unlinked:ambiguous'),
+                ('o5', null, 'unlinked:no_candidate')
+            ) as t(record_id, person_id, matched_by)
+            """
+        )
+        con.execute("create table identity.person_consent as select true as consented")
+        con.execute("create table identity.erasure_audit as select 1 as people_erased")
+        con.execute(
+            """
+            create table marts.fct_channel_revenue as
+            select * from (values
+                ('events', 'counterfactual', 'BRL', 40.0),
+                ('(baseline)', 'counterfactual', 'BRL', 60.0),
+                ('events', 'last_touch', 'BRL', 90.0),
+                ('(none)', 'last_touch', 'BRL', 10.0)
+            ) as t(channel, attribution_model, currency, revenue_credit)
+            """
+        )
+        con.execute(
+            "alter table marts.fct_channel_revenue add column conversion_type varchar "
+            "default 'closed_won'"
+        )
+        con.execute(
+            "alter table marts.fct_channel_revenue add column attribution_level varchar "
+            "default 'account'"
+        )
+        prefix = "olist:" if olist else "won:"
+        con.execute(
+            f"""
+            create table marts.fct_conversions as
+            select * from (values
+                ('{prefix}1', 'closed_won', 100.0),
+                ('{prefix}2', 'closed_won', 0.0),
+                ('{prefix}3', 'closed_won', 0.0)
+            ) as t(conversion_id, conversion_type, revenue)
+            """
+        )
+        con.execute(
+            """
+            create table marts.fct_revenue_forecast (
+                currency varchar, revenue_stage varchar, forecast_method varchar,
+                forecast_amount double, forecast_lower double, forecast_upper double,
+                period_start date
+            )
+            """
+        )
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    build_warehouse(path, olist=False)
+    return path
+
+
+def test_offline_line_lists_every_outcome(warehouse):
+    text = summarize_warehouse(warehouse)
+    offline = next(line for line in text.splitlines() if line.startswith("Offline:"))
+    assert "5 badge scans and call notes" in offline
+    assert "2 linked to a person" in offline
+    assert "2 unlinked as ambiguous" in offline
+    assert "1 unlinked with no candidate" in offline
+
+
+def test_revenue_table_explains_special_channels(warehouse):
+    text = summarize_warehouse(warehouse)
+    assert "(baseline): revenue the counterfactual model expects without any touch" in text
+    assert "(none): revenue of conversions with no eligible touch" in text
+    assert "revenue_credit_lower and revenue_credit_upper" in text
+    assert "Olist" not in text
+
+
+def test_olist_revenue_is_called_declared(tmp_path):
+    path = tmp_path / "olist.duckdb"
+    build_warehouse(path, olist=True)
+    text = summarize_warehouse(path)
+    assert "revenue of its 3 closed deals is the seller's declared monthly" in text
+    assert "It is 0 for 2 of them." in text
