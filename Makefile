@@ -34,6 +34,9 @@ $(STAMP): pyproject.toml requirements.lock
 manifest: install
 	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project --quiet
 
+# Dagster 1.13 warns that `dg launch` supersedes `dagster job execute`, but `dg` needs the
+# dagster-dg-cli package, which is not installed. `dagster job execute` runs in-process, with no
+# daemon, and exits with status 1 when a step fails.
 demo: manifest
 	$(BIN)/python -m simulator --members $(DEMO_MEMBERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	CRM_LANDING_DIR=$(DEMO_DIR)/landing $(BIN)/dagster job execute \

@@ -6,6 +6,7 @@ Run as `python -m ml.summary [WAREHOUSE]`; `make demo` calls it after the main j
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 import duckdb
@@ -61,7 +62,7 @@ def _offline_line(con: duckdb.DuckDBPyConnection) -> str:
         f"Offline: of {offline} badge scans and call notes (identity.offline_links), "
         f"{linked} linked to a person"
     )
-    return ", ".join([text, *outcomes]) + "."
+    return textwrap.fill(", ".join([text, *outcomes]) + ".", width=92, subsequent_indent="  ")
 
 
 def _privacy_section(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -79,7 +79,7 @@ def warehouse(tmp_path: Path) -> Path:
 
 def test_offline_line_lists_every_outcome(warehouse):
     text = summarize_warehouse(warehouse)
-    offline = next(line for line in text.splitlines() if line.startswith("Offline:"))
+    offline = " ".join(text[text.index("Offline:") : text.index("Consent:")].split())
     assert "5 badge scans and call notes" in offline
     assert "2 linked to a person" in offline
     assert "2 unlinked as ambiguous" in offline
