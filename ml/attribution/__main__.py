@@ -25,7 +25,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
             "total_conversion_value (0 when absent, so every credited value is 0) and "
             "total_null, the non-converting journeys (0 when absent). markov, shapley and "
             "counterfactual compare converting with non-converting journeys, so give them "
-            "total_null; the rule-based models ignore it."
+            "total_null. The rule-based models ignore it."
         ),
     )
     parser.add_argument("paths_file", help="CSV file of aggregated paths")

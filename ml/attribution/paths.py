@@ -167,11 +167,14 @@ def _warn_empty_paths(dropped: pd.DataFrame, path: str | Path, max_listed: int =
     # Data rows are numbered from 1 after the header, as in the loaders under ingest/.
     rows = [int(index) + 1 for index in dropped.index[:max_listed]]
     more = f" and {len(dropped) - max_listed} more" if len(dropped) > max_listed else ""
+    noun = "row" if len(dropped) == 1 else "rows"
     logger.warning(
-        "%s: skipping %d rows with an empty path (rows %s%s). Their %g conversions, "
+        "%s: skipping %d %s with an empty path (%s %s%s). Their %g conversions, "
         "%g conversion value and %g non-conversions are dropped",
         path,
         len(dropped),
+        noun,
+        noun,
         ", ".join(str(row) for row in rows),
         more,
         dropped["total_conversions"].sum(),

@@ -137,3 +137,13 @@ def test_optional_columns_default_to_zero(tmp_path):
     paths = read_path_file(path)
     assert paths["total_conversion_value"].tolist() == [0.0]
     assert paths["total_null"].tolist() == [0.0]
+
+
+def test_empty_paths_warning_lists_first_rows(tmp_path, caplog):
+    path = tmp_path / "paths.csv"
+    path.write_text("path,total_conversions\n" + ",1\n" * 7 + "a,1\n")
+    with caplog.at_level(logging.WARNING, logger="ml.attribution.paths"):
+        read_path_file(path)
+    message = caplog.records[-1].getMessage()
+    assert "skipping 7 rows" in message
+    assert "rows 1, 2, 3, 4, 5 and 2 more" in message
