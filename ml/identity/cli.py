@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import io
 import json
@@ -110,14 +111,18 @@ def _read_text(path: Path) -> str:
         raise InputFileError(str(path), "the file does not exist") from error
     except OSError as error:
         raise InputFileError(str(path), f"the file cannot be read: {error.strerror}") from error
+    # Strip the byte order mark here rather than decode as utf-8-sig, whose error offsets
+    # leave out the mark.
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = data[skipped:]
     try:
-        return data.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        bad_bytes = data[error.start : error.start + 4]
+        line = body[: error.start].count(b"\n") + 1
+        bad_bytes = body[error.start : error.start + 4]
         raise InputFileError(
             str(path),
-            f"the byte at offset {error.start} ({bad_bytes!r}, line {line}) is not valid "
+            f"the byte at offset {skipped + error.start} ({bad_bytes!r}, line {line}) is not valid "
             "UTF-8; expected UTF-8 with or without a byte order mark. Convert the file, for "
             "example `iconv -f latin1 -t utf-8` for Latin-1",
         ) from error

@@ -79,10 +79,11 @@ def test_cli_links_two_records_sharing_an_email(tmp_path: Path) -> None:
     ("content", "expected"),
     [
         (b"record_id,first_name\n1,Ann\n2,Ren\xe9e\n", "byte at offset 32 (b'\\xe9e\\n', line 3)"),
+        (b"\xef\xbb\xbfrecord_id\n1\n\xe9\n", "byte at offset 15 (b'\\xe9\\n', line 3)"),
         (b"", "the file is empty"),
         (None, "the file does not exist"),
     ],
-    ids=["latin1", "empty", "missing"],
+    ids=["latin1", "latin1-after-bom", "empty", "missing"],
 )
 def test_cli_reports_unreadable_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes | None, expected: str
