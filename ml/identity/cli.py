@@ -9,6 +9,9 @@ Example:
 from __future__ import annotations
 
 import argparse
+import codecs
+import csv
+import io
 import json
 import logging
 import sys
@@ -17,14 +20,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from ml.errors import CommunityRevenueError, ConfigurationError
+from ml.errors import CommunityRevenueError, ConfigurationError, InputFileError
 from ml.identity.config import IdentityConfig
-from ml.identity.prepare import EXTRA_COLUMNS, PERSON_COLUMNS
+from ml.identity.prepare import EXTRA_COLUMNS, PERSON_COLUMNS, check_records, prepare_records
 from ml.identity.resolve import resolve_people
+from ml.identity.settings import build_comparisons, present_columns
 
 logger = logging.getLogger(__name__)
 
 TARGET_COLUMNS = ("record_id", "source", *PERSON_COLUMNS, *EXTRA_COLUMNS)
+# Target columns no comparison reads: ids, provenance and the training window.
+NOT_COMPARED = frozenset({"record_id", "source", "source_record_id", "first_seen_at"})
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
@@ -50,16 +56,31 @@ def parse_mapping(text: str | None) -> dict[str, str]:
 
 
 def read_person_csv(path: str | Path, mapping: dict[str, str]) -> pd.DataFrame:
-    """Read a CSV and rename its columns to the resolver's names.
+    """Read a CSV, rename its columns to the resolver's names and check the records.
 
     Columns already named like ours need no mapping. A missing record_id becomes the
-    row number, and a missing source becomes the file name without extension.
+    row number, and a missing source becomes the file name without extension. Messages
+    name rows as `data row N (line L)`: data rows count from 1 after the header and
+    skip empty lines, like the loaders in ingest/, and L is the file line the row starts on.
 
     Raises:
-        ConfigurationError: A mapped CSV column does not exist in the file.
+        InputFileError: The file is missing, empty, not UTF-8 or not CSV.
+        ConfigurationError: A mapped CSV column does not exist in the file, or no column
+            contains a field the resolver compares.
+        DataQualityError: A record_id is empty or repeated, or a first_seen_at is not a date.
     """
     source_path = Path(path)
-    frame = pd.read_csv(source_path, dtype=str, skipinitialspace=True, keep_default_na=False)
+    text = _read_text(source_path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, skipinitialspace=True, keep_default_na=False
+        )
+    except pd.errors.EmptyDataError as error:
+        raise InputFileError(
+            str(source_path), "the file is empty, expected a header line and data rows"
+        ) from error
+    except pd.errors.ParserError as error:
+        raise InputFileError(str(source_path), f"the file is not valid CSV: {error}") from error
     frame = frame.replace("", None)
     missing = sorted(set(mapping.values()) - set(frame.columns))
     if missing:
@@ -77,7 +98,62 @@ def read_person_csv(path: str | Path, mapping: dict[str, str]) -> pd.DataFrame:
         records["record_id"] = [str(n) for n in range(1, len(frame) + 1)]
     if "source" not in records.columns:
         records["source"] = source_path.stem
+    check_records(records, str(source_path), _row_names(text, len(frame)))
+    if not records.empty:
+        _check_comparable(source_path, records, list(frame.columns))
     return records
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as error:
+        raise InputFileError(str(path), "the file does not exist") from error
+    except OSError as error:
+        raise InputFileError(str(path), f"the file cannot be read: {error.strerror}") from error
+    # Strip the byte order mark here rather than decode as utf-8-sig, whose error offsets
+    # leave out the mark.
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = data[skipped:]
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = body[: error.start].count(b"\n") + 1
+        bad_bytes = body[error.start : error.start + 4]
+        raise InputFileError(
+            str(path),
+            f"the byte at offset {skipped + error.start} ({bad_bytes!r}, line {line}) is not valid "
+            "UTF-8; expected UTF-8 with or without a byte order mark. Convert the file, for "
+            "example `iconv -f latin1 -t utf-8` for Latin-1",
+        ) from error
+
+
+def _row_names(text: str, rows: int) -> list[str]:
+    """Name each data row `data row N (line L)`, or `data row N` if the lines are unknown."""
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text))
+    line = reader.line_num
+    for position, row in enumerate(reader):
+        # pandas skips lines that are empty or only white space, but keeps `,`.
+        if position > 0 and (len(row) > 1 or (row and row[0].strip())):
+            starts.append(line + 1)
+        line = reader.line_num
+    if len(starts) != rows:
+        return [f"data row {n}" for n in range(1, rows + 1)]
+    return [f"data row {n} (line {start})" for n, start in enumerate(starts, start=1)]
+
+
+def _check_comparable(path: Path, records: pd.DataFrame, columns: list[str]) -> None:
+    """Fail before Splink runs when no column contains a field the model compares."""
+    prepared = prepare_records(records)
+    if not build_comparisons(present_columns(prepared)):
+        comparable = [c for c in TARGET_COLUMNS if c not in NOT_COMPARED]
+        raise ConfigurationError(
+            f"{path}: no column contains a field the resolver compares; the file's columns are "
+            f"{columns}, expected at least one of {', '.join(comparable)} with values. Name "
+            "the columns so, or pass --map TARGET=CSV_COLUMN, for example "
+            "--map email=mail,first_name=given_name"
+        )
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -139,13 +139,26 @@ def _train(
         "deterministic_recall": config.deterministic_recall,
     }
     exact_keys = deterministic_keys(present)
-    if sum(count_key_pairs(prepared, k) for k in exact_keys) > 0:
+    rule_pairs = sum(count_key_pairs(prepared, k) for k in exact_keys)
+    all_pairs = len(frame) * (len(frame) - 1) // 2
+    if rule_pairs == 0:
+        # Splink would estimate a probability of 0, which has no match weight.
+        logger.info("identity model: no pair passes a deterministic rule, prior rate kept")
+    elif rule_pairs >= all_pairs * config.deterministic_recall:
+        # Splink divides the rule pairs by the recall and refuses an estimate of 1 or more,
+        # which a tiny input reaches (2 records sharing an email: 1 pair of 1). The sum
+        # counts a pair once per rule it passes, so it errs toward keeping the prior.
+        logger.info(
+            "identity model: %s of %s pairs pass a deterministic rule, too many to estimate "
+            "the match rate at recall %s; prior rate kept",
+            rule_pairs,
+            all_pairs,
+            config.deterministic_recall,
+        )
+    else:
         linker.training.estimate_probability_two_random_records_match(
             [block_on(*k) for k in exact_keys], recall=config.deterministic_recall
         )
-    else:
-        # Splink would estimate a probability of 0, which has no match weight.
-        logger.info("identity model: no pair passes a deterministic rule, prior rate kept")
     if len(frame) < config.min_training_records:
         logger.info(
             "identity model: %s records is below min_training_records=%s, using prior m and u",

@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -134,9 +135,9 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         `unique_id` column equal to record_id, and the normalized keys.
 
     Raises:
-        DataQualityError: A required column is missing, or a record_id is null or repeated.
+        DataQualityError: Records that `check_records` rejects.
     """
-    _check_required(records)
+    check_records(records)
     prepared = records.copy()
     for column in PERSON_COLUMNS + EXTRA_COLUMNS:
         if column not in prepared.columns:
@@ -230,26 +231,63 @@ def rare_name_words(full_names: pd.Series, register: bool = True) -> pd.Series:
     return pd.Series(rare, index=full_names.index, dtype=object)
 
 
-def _check_required(records: pd.DataFrame) -> None:
+def check_records(
+    records: pd.DataFrame,
+    where: str = "identity input records",
+    row_names: Sequence[str] | None = None,
+) -> None:
+    """Check the required columns, unique record ids and readable first_seen_at values.
+
+    Args:
+        records: The records to check.
+        where: The file or table the records come from, for messages.
+        row_names: How to name each row in messages, in order; by default
+            `record N (counting from 1)`.
+
+    Raises:
+        DataQualityError: A required column is missing, a record_id is null or repeated,
+            or a first_seen_at text is not a date or time.
+    """
+
+    def row_name(position: int) -> str:
+        if row_names is not None:
+            return row_names[position]
+        return f"record {position + 1} (counting from 1)"
+
     missing = [column for column in REQUIRED_COLUMNS if column not in records.columns]
     if missing:
         raise DataQualityError(
-            f"identity input records: missing column(s) {missing}, expected at least "
-            f"{list(REQUIRED_COLUMNS)}"
+            f"{where}: missing column(s) {missing}, expected at least {list(REQUIRED_COLUMNS)}"
         )
     for column in REQUIRED_COLUMNS:
-        null_rows = records.index[records[column].isna()].tolist()
+        null_rows = [i for i, null in enumerate(records[column].isna()) if null]
         if null_rows:
             raise DataQualityError(
-                f"identity input records, row {null_rows[0]}, field {column!r}: value is "
-                f"null in {len(null_rows)} row(s), expected a value in every row"
+                f"{where}, {row_name(null_rows[0])}, field {column!r}: value is null in "
+                f"{len(null_rows)} row(s), expected a value in every row"
             )
-    repeated = records["record_id"][records["record_id"].duplicated()]
-    if not repeated.empty:
+    repeated = [i for i, twice in enumerate(records["record_id"].duplicated()) if twice]
+    if repeated:
+        value = records["record_id"].iloc[repeated[0]]
         raise DataQualityError(
-            f"identity input records, row {repeated.index[0]}, field 'record_id': value "
-            f"{repeated.iloc[0]!r} is repeated, expected one row per record_id"
+            f"{where}, {row_name(repeated[0])}, field 'record_id': value {value!r} is "
+            "repeated, expected one row per record_id"
         )
+    if "first_seen_at" in records.columns:
+        for position, value in enumerate(records["first_seen_at"]):
+            if isinstance(value, str) and value.strip() and not _is_timestamp(value):
+                raise DataQualityError(
+                    f"{where}, {row_name(position)}, field 'first_seen_at': value {value!r} "
+                    "is not a date or time, expected for example 2024-01-31 or "
+                    "2024-01-31T09:30:00Z"
+                )
+
+
+def _is_timestamp(text: str) -> bool:
+    try:
+        return not pd.isna(pd.to_datetime(text, utc=True))
+    except (ValueError, OverflowError):
+        return False
 
 
 def normalize_email(value: object) -> str | None:

@@ -176,7 +176,7 @@ def apply_erasure(
         }
     )[AUDIT_COLUMNS]
     logger.info(
-        "erasure: %s request(s) removed %s people and %s records",
+        "erasure: %s request(s) removed %s people and the %s records of their clusters",
         len(requests),
         len(erased_people),
         len(erased_records),

@@ -198,6 +198,7 @@ def _erase(
     # records it left apart (an unlinked handle, an anonymous web cookie id).
     by_request = records_by_request(result, inputs.records, new)
     reduced, audit = apply_erasure(result, inputs.records, new, erased_at=when)
+    in_named_clusters = len(result.clusters) - len(reduced.clusters)
     request_ids = new["request_id"].astype(str).tolist()
     if threshold is not None:
         wider = widen_to_threshold(result, by_request, threshold)
@@ -226,7 +227,20 @@ def _erase(
     audit["offline_records_erased"] = [
         len(records) for records in claim_once(new, offline_by_request)
     ]
-    logger.info("erasure: %s new request(s), %s offline records", len(new), len(erased_offline))
+    # apply_erasure logged the records in the named people's clusters only. This line adds
+    # the records that widening took, so it agrees with the audit's records_erased.
+    records_erased = sum(len(records) for records in claimed)
+    logger.info(
+        "erasure: %s new request(s) removed %s identity records (%s in the clusters of the "
+        "people named, %s more sharing a cluster with them at threshold %s) and %s offline "
+        "records",
+        len(new),
+        records_erased,
+        in_named_clusters,
+        records_erased - in_named_clusters,
+        threshold,
+        len(erased_offline),
+    )
 
     every_record = pd.concat([inputs.records, inputs.offline_records], ignore_index=True)
     # Keys shared by two requests keep the earliest request's id, as the audit counts do.

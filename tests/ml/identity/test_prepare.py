@@ -87,9 +87,25 @@ def test_email_local_block_key_caps_common_local_part() -> None:
 
 
 def test_prepare_records_rejects_repeated_record_id() -> None:
-    records = pd.DataFrame([{"record_id": "a:1", "source": "a"}] * 2)
-    with pytest.raises(DataQualityError, match="'a:1' is repeated"):
+    records = pd.DataFrame([{"record_id": "a:1", "source": "a"}] * 2, index=[10, 11])
+    with pytest.raises(
+        DataQualityError, match=r"record 2 \(counting from 1\), field 'record_id': value 'a:1'"
+    ):
         prepare_records(records)
+
+
+def test_prepare_records_rejects_unreadable_first_seen_at() -> None:
+    records = pd.DataFrame(
+        {
+            "record_id": ["a:1", "a:2", "a:3"],
+            "source": "a",
+            "first_seen_at": [pd.Timestamp("2024-01-05", tz="UTC"), None, "2024-13-45"],
+        }
+    )
+    with pytest.raises(DataQualityError, match=r"record 3 .* field 'first_seen_at'"):
+        prepare_records(records)
+    records.loc[2, "first_seen_at"] = "2024-01-31T09:30:00Z"
+    assert prepare_records(records)["record_id"].tolist() == ["a:1", "a:2", "a:3"]
 
 
 def test_prepare_records_rejects_missing_source() -> None:

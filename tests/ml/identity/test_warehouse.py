@@ -1,8 +1,11 @@
 import hashlib
+import logging
 from datetime import UTC, datetime
 
 import pandas as pd
+import pytest
 
+from ml.identity import IdentityConfig
 from ml.identity.warehouse import IdentityInputs, offline_records, run_identity
 from tests.ml.identity.conftest import person_of
 
@@ -169,3 +172,31 @@ def test_run_identity_rerun_keeps_audit(community_records, config) -> None:
     assert second.erasure_audit["erased_at"].tolist() == [pd.Timestamp(NOW)]
     assert len(second.erased_records) == len(first.erased_records)
     assert second.counts["erasure_requests_new"] == 0
+
+
+def test_erasure_log_counts_widened_records(
+    community_records, caplog: pytest.LogCaptureFixture
+) -> None:
+    # At 0.01 Bob's Gmail record shares a cluster with his work record, so erasing the
+    # work address widens to it. The log line must give the total the audit sums to.
+    config = IdentityConfig(
+        match_threshold=0.9,
+        review_band=(0.01, 0.9),
+        sensitivity_thresholds=(0.01, 0.5),
+        link_personal_names=False,
+    )
+    requests = REQUESTS.assign(email=["bob@initech.com"])
+    caplog.set_level(logging.INFO, logger="ml.identity.warehouse")
+
+    run = run_identity(
+        _inputs(_records(community_records), requests), config, now=NOW, erasure_threshold=0.01
+    )
+
+    assert run.erasure_audit["records_erased"].tolist() == [2]
+    assert run.counts["records_erased_now"] == 2
+    lines = [r.getMessage() for r in caplog.records if r.name == "ml.identity.warehouse"]
+    erasure = [line for line in lines if line.startswith("erasure:")]
+    assert len(erasure) == 1
+    assert (
+        "removed 2 identity records (1 in the clusters of the people named, 1 more" in (erasure[0])
+    )
