@@ -100,7 +100,7 @@ def oracle_shares(counts: pd.DataFrame, converted: np.ndarray) -> pd.Series:
     and the counts before conversion), so its error is the sampling error of a fitted model.
     """
     features = np.log1p(counts.to_numpy())
-    fit = LogisticRegression(penalty=None, max_iter=1000).fit(features, converted)
+    fit = LogisticRegression(C=np.inf, max_iter=1000).fit(features, converted)
     shares = incremental_truth(
         counts.to_numpy(), fit.coef_[0], float(fit.intercept_[0]), 0.0, list(counts.columns)
     )
