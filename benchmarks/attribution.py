@@ -113,9 +113,9 @@ def score_headline(seed: int, journeys: int, baseline: bool = True) -> dict[str,
     config = AttributionConfig(models=("counterfactual",), counterfactual_baseline=baseline)
     credits = attribute(data.touches, data.conversions, config)
     truth = data.truth.set_index("channel")["share"]
-    converted = np.isin(
-        "j" + pd.Series(np.arange(len(data.counts))).astype(str), data.conversions["journey_id"]
-    )
+    # Journey ids are `j` and the row number of `counts`.
+    converted = np.zeros(len(data.counts), dtype=bool)
+    converted[data.conversions["journey_id"].str[1:].astype(int).to_numpy()] = True
     return {
         "model": float(compare_models(summarize_channels(credits), truth)["nmae"].iloc[0]),
         "oracle": nmae(oracle_shares(data.counts, converted), truth),
