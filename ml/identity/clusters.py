@@ -155,19 +155,20 @@ def cluster_records(
             rejected += 1
     # Each round of late links can settle more: a cluster that gained a GitHub account is
     # no longer a candidate owner of another GitHub handle.
-    for _ in range(LATE_LINK_ROUNDS if late_links is not None else 0):
-        late = late_links({record_id: forest.find(record_id) for record_id in record_ids})
-        joined = 0
-        for left, right in zip(late["record_id_l"], late["record_id_r"], strict=True):
-            if forest.find(left) == forest.find(right):
-                continue
-            if forest.union(left, right):
-                joined += 1
-            else:
-                rejected += 1
-        usable = pd.concat([usable, late.assign(rank=_RANK[UNIQUE_HANDLE])], ignore_index=True)
-        if not joined:
-            break
+    if late_links is not None:
+        for _ in range(LATE_LINK_ROUNDS):
+            late = late_links({record_id: forest.find(record_id) for record_id in record_ids})
+            joined = 0
+            for left, right in zip(late["record_id_l"], late["record_id_r"], strict=True):
+                if forest.find(left) == forest.find(right):
+                    continue
+                if forest.union(left, right):
+                    joined += 1
+                else:
+                    rejected += 1
+            usable = pd.concat([usable, late.assign(rank=_RANK[UNIQUE_HANDLE])], ignore_index=True)
+            if not joined:
+                break
     if rejected:
         logger.info(
             "clustering at %.3f: %s link(s) rejected by a cannot-link pair or clashing last names",
