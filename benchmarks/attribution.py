@@ -96,7 +96,7 @@ def model_shares_on_paths(touches: pd.DataFrame, conversions: pd.DataFrame) -> d
 def oracle_shares(counts: pd.DataFrame, converted: np.ndarray) -> pd.Series:
     """Return channel shares from the generator's model form fitted to the true touch counts.
 
-    It is given what no attribution model sees (the logistic form in `log(1 + touches)`
+    It is given what no attribution model receives (the logistic form in `log(1 + touches)`
     and the counts before conversion), so its error is the sampling error of a fitted model.
     """
     features = np.log1p(counts.to_numpy())

@@ -158,8 +158,8 @@ def load_source_quarantining_files(
     loaded, its rows stay until a readable version replaces them.
 
     After the load, `quarantine.rejected_files` contains exactly the source's files rejected by
-    this run: a file rejected again with the same content keeps its row and `rejected_at`,
-    and rows of files that now load, changed or left the landing folder are deleted.
+    this run. A file rejected again with the same content keeps its row and `rejected_at`.
+    Rows of files that now load, have changed or have left the landing folder are deleted.
 
     Args:
         con: Open warehouse connection; it must not be inside a transaction.

@@ -66,9 +66,9 @@ def community_records() -> pd.DataFrame:
 @pytest.fixture
 def config() -> IdentityConfig:
     # Eight records keep the hand-set priors, under which the weaker pairs score about
-    # 0.95: the threshold of 0.9 lets them join, as the tests below expect. Bob Smith's
+    # 0.95, so the threshold of 0.9 lets them join, as the tests below expect. Bob Smith's
     # Gmail record would join his work record as the only namesake with a company
-    # (`unique_personal_name`); the tests keep it apart as the weak pair they check.
+    # (`unique_personal_name`). The tests keep it apart as the weak pair they check.
     return IdentityConfig(match_threshold=0.9, review_band=(0.05, 0.9), link_personal_names=False)
 
 

@@ -97,9 +97,7 @@ def test_cli_reports_unreadable_file(
     assert expected in message
 
 
-def test_cli_names_file_and_data_row_of_repeated_record_id(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_cli_repeated_record_id_names_row(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     source = tmp_path / "people.csv"
     source.write_text("record_id,email\n1,ann@x.com\n\n1,bob@y.com\n", encoding="utf-8")
     assert _resolve(source, tmp_path) == 2

@@ -113,7 +113,7 @@ def test_cluster_records_applies_unique_owner_links_last() -> None:
     assert roots["a"] != roots["b"]
 
 
-def test_unique_owner_skips_owner_with_an_account_in_the_tool() -> None:
+def test_unique_owner_skips_tool_account_holder() -> None:
     # jane_d fits Jane Doe and Jane Dunn, but Jane Dunn already has a GitHub account.
     jane_dunn = {"record_id": "hubspot:2", "source": "hubspot", "email": "jane@dunn.io",
                  "full_name": "Jane Dunn"}  # fmt: skip
@@ -130,7 +130,7 @@ def test_unique_owner_skips_owner_with_an_account_in_the_tool() -> None:
 
 def test_cluster_records_repeats_unique_owner_links() -> None:
     # Round 1: allenre fits only Rebecca Allen. Round 2: rallen fits Rebecca and Richard
-    # Allen, but Rebecca's cluster now holds a GitHub account, so it goes to Richard.
+    # Allen, but Rebecca's cluster now contains a GitHub account, so it goes to Richard.
     rows = [
         {"record_id": "events:1", "source": "events", "email": "rebecca@a.co",
          "full_name": "Rebecca Allen"},
