@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -167,12 +167,18 @@ def file_sha256(source_file: SourceFile) -> str:
     return digest.hexdigest()
 
 
-def hash_and_check_utf8(source_file: SourceFile) -> str:
+def hash_and_check_utf8(source_file: SourceFile, required: Collection[str] = ()) -> str:
     """Return the file's SHA-256 and check that it decodes as UTF-8.
+
+    Args:
+        source_file: The file to read.
+        required: Columns a CSV header must contain before the error names one of its
+            columns as the field.
 
     Raises:
         InputFileError: The file contains bytes that are not UTF-8. The message gives the line
-            (as row), the CSV column where it can tell, the bytes and how to convert the file.
+            (as row), the byte offset, the CSV column where it can tell and how to convert the
+            file, but not the bytes themselves.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -184,7 +190,9 @@ def hash_and_check_utf8(source_file: SourceFile) -> str:
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as error:
-            _raise_undecodable(source_file, chunk, error, offset, lines_before, decoded_tail)
+            _raise_undecodable(
+                source_file, chunk, error, offset, lines_before, decoded_tail, required
+            )
         lines_before += text.count("\n")
         decoded_tail = (decoded_tail + text)[-65536:]
         offset += len(chunk)
@@ -206,6 +214,7 @@ def _raise_undecodable(
     offset: int,
     lines_before: int,
     decoded_tail: str,
+    required: Collection[str],
 ) -> None:
     if offset == 0 and chunk[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise InputFileError(
@@ -218,23 +227,32 @@ def _raise_undecodable(
     good_prefix = chunk[: error.start].decode("utf-8", errors="replace")
     line = lines_before + good_prefix.count("\n") + 1
     line_start = (decoded_tail + good_prefix).rsplit("\n", 1)[-1]
-    bad_bytes = chunk[error.start : error.start + 4]
-    field = _csv_field_at(source_file, line_start) if source_file.reader == "csv" else None
-    row = line - 1 if source_file.reader == "csv" else line
+    is_csv = source_file.reader == "csv"
+    field = _csv_field_at(source_file, line_start, required) if is_csv else None
+    row = line - 1 if is_csv else line
+    # The message leaves out the bytes: it is stored in quarantine.rejected_files and Dagster's
+    # event log, and bytes of a name or an email would survive an erasure there.
     raise InputFileError(
         source_file.rel_path,
-        f"the byte at offset {offset + error.start} ({bad_bytes!r}, line {line}) is not valid "
-        "UTF-8; expected UTF-8 with or without a byte order mark. Convert the file from its "
-        "encoding, for example `iconv -f latin1 -t utf-8` for Latin-1, and load it again",
+        f"the byte at offset {offset + error.start} (line {line}) is not valid UTF-8 "
+        f"({error.reason}); expected UTF-8 with or without a byte order mark. Convert the file "
+        "from its encoding, for example `iconv -f latin1 -t utf-8` for Latin-1, and load it "
+        "again",
         row=row,
         field=field,
     ) from error
 
 
-def _csv_field_at(source_file: SourceFile, line_prefix: str) -> str | None:
-    """Name the CSV column that a partial line has reached, from the file's header."""
+def _csv_field_at(
+    source_file: SourceFile, line_prefix: str, required: Collection[str]
+) -> str | None:
+    """Name the CSV column that a partial line has reached, from the file's header.
+
+    Returns None unless the header contains every `required` column, because the first
+    line of a file without a header is a data row and its values must not become a field.
+    """
     header = read_csv_header(source_file.disk_path) if source_file.disk_path else None
-    if not header:
+    if not header or not set(required) <= set(header):
         return None
     position = len(next(csv.reader([line_prefix]), [""])) - 1
     return header[position] if 0 <= position < len(header) else None

@@ -224,8 +224,8 @@ def _record_rejected_files(
                 [source, path, content_hash],
             )
         rejected_at = datetime.now(UTC)
-        # NOTE: the reason can quote the file (bad bytes, or a CSV line that does not fit the
-        # header), so it may contain personal data that erasure does not remove.
+        # The reason names the line and field but does not quote the file's content, so no
+        # personal data from the file is stored here for an erasure to miss.
         for f in rejected:
             if (f.path, f.content_hash) in stored:
                 continue
@@ -256,7 +256,10 @@ def _load_table(
     future_tolerance: timedelta,
 ) -> LoadReport:
     report = LoadReport(table.table, files_seen=len(files))
-    hashes = {source_file.rel_path: hash_and_check_utf8(source_file) for source_file in files}
+    hashes = {
+        source_file.rel_path: hash_and_check_utf8(source_file, table.schema.required)
+        for source_file in files
+    }
     # A changed file replaces its rows in this load, so its old content no longer counts as
     # loaded: a copy of that old content under another name must load now, not on a later run.
     known = {

@@ -12,16 +12,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from dagster import materialize
+from dagster import AssetKey, MetadataValue, materialize
 
+from ingest import load_source
 from orchestration.assets.identity import identity_resolution
 from orchestration.resources import WarehouseResource
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.slow
 
-# Layers that keep data as loaded: the loaders' raw tables and their rejected rows.
-LOAD_SCHEMAS = ("raw", "quarantine")
+# The layer that keeps data as loaded. Quarantine is scanned like the derived layers, because
+# erasure deletes rejected rows with an erased email and rejected files quote no content.
+LOAD_SCHEMAS = ("raw",)
 # Offline links were measured at precision 0.96 on the 1,000-member demo; below this
 # floor reconciliation has regressed.
 OFFLINE_PRECISION_FLOOR = 0.9
@@ -191,6 +193,50 @@ def test_erased_records_stay_out_on_rerun(simulated_run: PipelineRun, tmp_path: 
     assert rerun.equals(clusters_before)
     lineage = _query(warehouse, "select count(*) as n from identity.person_lineage")
     assert lineage["n"].iloc[0] == 0
+
+
+def test_erasure_deletes_quarantined_rows(simulated_run: PipelineRun, tmp_path: Path):
+    # The real loader quarantines two attendance rows for `attended = maybe`. One contains an
+    # erased person's email in upper case, and the identity run deletes that row only.
+    warehouse = tmp_path / "review.duckdb"
+    shutil.copy(simulated_run.warehouse, warehouse)
+    erased_email = _query(warehouse, "select email from raw.privacy_erasure_requests")["email"][0]
+    landing = tmp_path / "landing"
+    (landing / "events").mkdir(parents=True)
+    (landing / "events" / "attendance_review.csv").write_text(
+        "registration_id,event_id,email,full_name,registered_at,attended\n"
+        f"rq1,e1,{erased_email.upper()},Erased Person,2025-01-01T10:00:00Z,maybe\n"
+        "rq2,e1,kept.person@example.org,Kept Person,2025-01-01T10:00:00Z,maybe\n",
+        encoding="utf-8",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, landing, "events")
+    review_sql = (
+        "select _row_number, field, value from quarantine.rejected_rows "
+        "where _file = 'events/attendance_review.csv' order by _row_number"
+    )
+    before = _query(warehouse, review_sql)
+
+    result = materialize(
+        [identity_resolution],
+        resources={"warehouse": WarehouseResource(database_path=str(warehouse))},
+    )
+
+    after = _query(warehouse, review_sql)
+    records = _query(
+        warehouse, "select coalesce(record, '') as record from quarantine.rejected_rows"
+    )
+    audit = result.asset_materializations_for_node("identity_resolution")
+    erased_metadata = [
+        event.metadata.get("quarantined_rows_erased")
+        for event in audit
+        if event.asset_key == AssetKey(["identity", "erasure_audit"])
+    ]
+    assert result.success
+    assert before.values.tolist() == [[1, "attended", "maybe"], [2, "attended", "maybe"]]
+    assert after.values.tolist() == [[2, "attended", "maybe"]]
+    assert not records["record"].str.lower().str.contains(erased_email.lower(), regex=False).any()
+    assert erased_metadata == [MetadataValue.int(1)]
 
 
 def _majority_truth_person(run: PipelineRun) -> pd.Series:

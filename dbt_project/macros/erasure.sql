@@ -9,8 +9,9 @@
     of the run that processes a request are already clean. `on-run-start` in dbt_project.yml
     creates the table empty before the first identity run.
 
-    NOTE: raw tables and quarantine keep the erased rows as loaded; an operator purges
-    them (docs/known-shortcomings.md).
+    NOTE: raw tables keep the erased rows as loaded, and so do quarantined rows that name the
+    person by handle or id only; an operator purges them (docs/known-shortcomings.md). The
+    identity asset deletes quarantined rows that contain an erased email.
 -#}
 {% macro erased_records_relation() -%}
     identity.erased_records

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -320,6 +321,38 @@ def erased_keys(
     return keys[ERASED_KEY_COLUMNS].astype(
         {"key_type": "string", "key_sha256": "string", "request_id": "string"}
     )
+
+
+# An address anywhere in a text: in a CSV row rebuilt as JSON, a JSON record or a bare value.
+# Quotes, commas, colons and angle brackets end it, so `"email":"a@b.io"` and
+# `mailto:a@b.io` give `a@b.io`.
+EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def rows_with_erased_email(texts: pd.DataFrame, erased: pd.DataFrame) -> pd.Series:
+    """Mark the rows that contain, in any column, an email on the erasure list.
+
+    Each address found by `EMAIL_IN_TEXT` is normalized with `normalize_email` and hashed
+    with `hash_key`, as `erased_keys` does, so a `+tag`, other case or Gmail dots still match.
+
+    Args:
+        texts: The text columns to search, one row per candidate row (None is skipped).
+        erased: Erasure list rows with key_type and key_sha256 (`erased_keys`).
+
+    Returns:
+        A boolean Series on the index of `texts`.
+    """
+    hashes = set(erased.loc[erased["key_type"] == "email", "key_sha256"])
+
+    def contains_erased(text: object) -> bool:
+        if not isinstance(text, str) or "@" not in text:
+            return False
+        emails = (normalize_email(found) for found in EMAIL_IN_TEXT.findall(text))
+        return any(email is not None and hash_key(email) in hashes for email in emails)
+
+    if texts.empty or not hashes:
+        return pd.Series(False, index=texts.index, dtype=bool)
+    return texts.map(contains_erased).any(axis=1)
 
 
 def widen_to_threshold(

@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from ml.identity import IdentityConfig
+from ml.identity.privacy import rows_with_erased_email
 from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
 from ml.io import read_table, replace_table, table_exists
 from orchestration.resources import WarehouseResource
@@ -68,6 +69,39 @@ def _read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
     )
 
 
+def _erase_quarantined_rows(con: duckdb.DuckDBPyConnection, erased: pd.DataFrame) -> int:
+    """Delete the rows of `quarantine.rejected_rows` that contain an erased email.
+
+    Rejected rows keep the raw row for review and no staging filter reads them, so an erased
+    person's email there is deleted here, on every run, also from rows quarantined after the
+    request was handled.
+
+    Returns:
+        The number of rows deleted.
+    """
+    if not table_exists(con, "quarantine", "rejected_rows"):
+        return 0
+    # NOTE: only emails are matched, so a rejected row that names the person by handle, id or
+    # name alone is kept. An operator deletes such rows (docs/known-shortcomings.md).
+    con.execute("begin transaction")
+    try:
+        candidates = con.execute(
+            "select rowid as row_id, value, record from quarantine.rejected_rows "
+            "where contains(value, '@') or contains(record, '@')"
+        ).df()
+        erase = rows_with_erased_email(candidates[["value", "record"]], erased)
+        row_ids = candidates.loc[erase, "row_id"].tolist()
+        if row_ids:
+            con.execute(
+                "delete from quarantine.rejected_rows where rowid in (select unnest(?))", [row_ids]
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return len(row_ids)
+
+
 def _outputs(run: IdentityRun) -> dict[str, pd.DataFrame]:
     return {
         "person_clusters": run.result.clusters,
@@ -101,7 +135,8 @@ def identity_resolution(
     A person id assigned in an earlier run stays with its records; merges and splits are
     recorded in `identity.person_lineage`. Erasure requests remove their people from every
     output, and the hashed erasure list makes staging drop their rows from the next query
-    on. See docs/identity-resolution.md.
+    on. Rows of `quarantine.rejected_rows` that contain an erased email are deleted. See
+    docs/identity-resolution.md.
     """
     with warehouse.get_connection() as con:
         inputs = _read_inputs(con)
@@ -115,6 +150,11 @@ def identity_resolution(
     with warehouse.get_connection() as con:
         for table, frame in outputs.items():
             replace_table(con, "identity", table, frame)
+        quarantined_erased = _erase_quarantined_rows(con, run.erased_records)
+    context.log.info(
+        f"erasure: deleted {quarantined_erased} row(s) containing an erased email from "
+        "quarantine.rejected_rows"
+    )
 
     metrics = {key: MetadataValue.text(str(value)) for key, value in run.result.metrics.items()}
     clusters = run.result.clusters
@@ -132,7 +172,10 @@ def identity_resolution(
         "person_consent": {
             key: value for key, value in run.counts.items() if not key.startswith("offline_")
         },
-        "erasure_audit": {"requests": len(run.erasure_audit)},
+        "erasure_audit": {
+            "requests": len(run.erasure_audit),
+            "quarantined_rows_erased": quarantined_erased,
+        },
     }
     for table, frame in outputs.items():
         yield MaterializeResult(

@@ -431,3 +431,20 @@ def test_discourse_posts_without_list_fails_with_field(
         load_source(con, landing, "discourse")
 
     assert raised.value.field == "latest_posts or post_stream.posts"
+
+
+def test_headerless_latin1_csv_names_no_field(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    # Line 1 is a data row, so its values are no column names: the error names no field.
+    text = "p2,jose@x.io,José,2024-01-01T00:00:00Z\n"
+    write(landing / "product" / "signups.csv", text.encode("latin-1"))
+
+    with pytest.raises(InputFileError) as raised:
+        load_source(con, landing, "product")
+
+    assert raised.value.row == 0
+    assert raised.value.field is None
+    assert "jose@x.io" not in str(raised.value)
+    assert "Jos" not in str(raised.value)
+    _assert_nothing_written(con)

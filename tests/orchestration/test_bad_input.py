@@ -4,7 +4,14 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, ExecuteInProcessResult, materialize
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    materialize,
+    serialize_value,
+)
 
 from orchestration.assets.raw import REJECTED_FILES_CHECK, raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
@@ -154,6 +161,95 @@ def test_empty_csv_set_aside(tmp_path: Path) -> None:
     assert _query(database, "select _file, reason from quarantine.rejected_files") == [
         ("events/attendance_empty.csv", "the file is empty; expected a header row")
     ]
+
+
+# Landing files that cannot be read, each with the personal data its reason must not contain
+# and the row, field and reason stored for it. ATTENDANCE_RAGGED's line 3 has one field too many.
+ATTENDANCE_RAGGED = (
+    HEADER + OTHER_ROW + "r3,e1,Kickoff,webinar,intro,cleo@example.com,Cleo Marsh,Acme,"
+    "2025-01-01T12:00:00Z,true,,+44 20 7946 0000\n"
+)
+# The byte 0xEB is a Latin-1 e with diaeresis. The three bytes after it start the surname, so
+# neither they nor the byte may appear.
+ATTENDANCE_LATIN1 = (
+    HEADER + "r4,e1,Kickoff,webinar,intro,zoe@example.com,Zo\xebQuixley,Acme,"
+    "2025-01-01T12:00:00Z,false,\n"
+).encode("latin-1")
+# An export saved without its header, so line 1 is a data row that must not be quoted as the
+# header.
+ATTENDANCE_HEADERLESS = OTHER_ROW.replace("bo@example.com,Bo Lind", "dag@example.com,Dag Holm")
+UNREADABLE_CASES = [
+    pytest.param(
+        ATTENDANCE_RAGGED,
+        ["cleo@example.com", "Cleo Marsh", "7946"],
+        (
+            2,
+            None,
+            "line 3 does not fit the header (too many columns: Expected Number of Columns: 11 "
+            "Found: 12). Fix the quoting or delimiters on that line and load the file again",
+        ),
+        id="line-does-not-fit-header",
+    ),
+    pytest.param(
+        ATTENDANCE_LATIN1,
+        ["Qui", "\\xeb"],
+        (
+            1,
+            "full_name",
+            "the byte at offset 160 (line 2) is not valid UTF-8 (invalid continuation byte); "
+            "expected UTF-8 with or without a byte order mark. Convert the file from its "
+            "encoding, for example `iconv -f latin1 -t utf-8` for Latin-1, and load it again",
+        ),
+        id="not-utf8",
+    ),
+    pytest.param(
+        ATTENDANCE_HEADERLESS,
+        ["dag@example.com", "Dag Holm"],
+        (
+            None,
+            "registration_id",
+            "header (line 1) is missing required column 'registration_id'; it has 11 "
+            "column(s), expected them to include ['registration_id', 'event_id', "
+            "'registered_at']",
+        ),
+        id="no-header",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "personal", "stored"), UNREADABLE_CASES)
+def test_rejected_file_stores_no_content(
+    tmp_path: Path,
+    content: str | bytes,
+    personal: list[str],
+    stored: tuple[int | None, str | None, str],
+) -> None:
+    landing = tmp_path / "landing"
+    folder = landing / "events"
+    folder.mkdir(parents=True)
+    (folder / "attendance_good.csv").write_text(HEADER + OTHER_ROW, encoding="utf-8")
+    bad = folder / "attendance_bad.csv"
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    else:
+        bad.write_text(content, encoding="utf-8")
+    instance = DagsterInstance.ephemeral()
+
+    result = materialize(raw_assets, resources=_resources(tmp_path, landing), instance=instance)
+    rejected = _query(
+        tmp_path / "warehouse.duckdb",
+        "select _file, _row_number, field, reason from quarantine.rejected_files",
+    )
+    # Every event Dagster stored for the run: logs, materialization and check metadata.
+    event_log = "\n".join(serialize_value(entry) for entry in instance.all_logs(result.run_id))
+
+    assert result.success
+    assert rejected == [("events/attendance_bad.csv", *stored)]
+    assert "events/attendance_bad.csv" in _check(result, "event_attendance")[1]
+    assert stored[2] in event_log
+    for text in personal:
+        assert text not in str(rejected), f"{text!r} stored in quarantine.rejected_files"
+        assert text not in event_log, f"{text!r} stored in the Dagster event log"
 
 
 def test_unreadable_file_spares_downstream(simulated_run: PipelineRun) -> None:

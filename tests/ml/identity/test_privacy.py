@@ -7,6 +7,8 @@ from ml.identity.privacy import (
     apply_consent,
     apply_erasure,
     drop_records,
+    hash_key,
+    rows_with_erased_email,
     widen_to_threshold,
 )
 from tests.ml.identity.conftest import person_of
@@ -90,3 +92,39 @@ def test_drop_records_removes_rows() -> None:
     reduced = drop_records(_threshold_result(), {"github:9"})
     assert reduced.clusters["record_id"].tolist() == ["hubspot:1", "slack:1"]
     assert not reduced.threshold_clusters["record_id"].eq("github:9").any()
+
+
+def test_rows_with_erased_email_matches_normalized() -> None:
+    # Only janedoe@gmail.com is on the list as an email. The handle entry matches no text, and
+    # janedoe@gmail.co in row 13 is another address.
+    erased = pd.DataFrame(
+        {
+            "key_type": ["email", "handle"],
+            "key_sha256": [hash_key("janedoe@gmail.com"), hash_key("slack:U1")],
+        }
+    )
+    texts = pd.DataFrame(
+        {
+            "value": ["maybe", None, "slack:U1", "Bo@x.io", None],
+            "record": [
+                '{"email":"Jane.Doe+news@googlemail.com","attended":"maybe"}',
+                "mailto:JANEDOE@gmail.com",
+                '{"user":"U1"}',
+                '{"email":"bo@x.io","note":"cc janedoe@gmail.co"}',
+                None,
+            ],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+
+    marked = rows_with_erased_email(texts, erased)
+
+    assert marked.index.tolist() == [10, 11, 12, 13, 14]
+    assert marked.tolist() == [True, True, False, False, False]
+
+
+def test_rows_with_erased_email_empty_list() -> None:
+    erased = pd.DataFrame({"key_type": pd.Series(dtype=str), "key_sha256": pd.Series(dtype=str)})
+    texts = pd.DataFrame({"value": ["ann@x.io"], "record": [None]})
+
+    assert rows_with_erased_email(texts, erased).tolist() == [False]
