@@ -1,0 +1,198 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.attribution.counterfactual import counterfactual_attribution
+from ml.attribution.paths import PathTable
+from ml.attribution.timing import (
+    TimingConfig,
+    _block_strata,
+    decayed_counts,
+    timing_attribution,
+    weekly_counts,
+)
+from ml.errors import ConfigurationError
+
+START = pd.Timestamp("2025-01-06", tz="UTC")
+WEEKS = 104
+DECAY = 0.7
+SATURATION = 1.0
+EVENT_EFFECT = 1.2
+
+
+def confounded_world(accounts: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Weekly touches and opportunities where intent drives both.
+
+    `chat` is frequent and has no effect; `event` is rare and raises the weekly log-odds of
+    an opportunity by EVENT_EFFECT at saturated exposure. Intent raises every touch rate,
+    the chance of joining the chat and the opportunity rate, so chat is far more common at
+    accounts that buy. Each account
+    opens at most one opportunity, then leaves the risk set.
+    """
+    rng = np.random.default_rng(seed)
+    intent = rng.normal(size=accounts)
+    in_chat = rng.random(accounts) < 1 / (1 + np.exp(-1.5 * intent))
+    chat = rng.poisson(0.3 * np.exp(0.7 * intent)[:, None], (accounts, WEEKS)) * in_chat[:, None]
+    event = rng.poisson(0.05 * np.exp(0.7 * intent)[:, None], (accounts, WEEKS))
+    decayed = np.zeros((accounts, WEEKS))
+    for week in range(1, WEEKS):
+        decayed[:, week] = DECAY * decayed[:, week - 1] + event[:, week - 1]
+    log_odds = -6.0 + 1.0 * intent[:, None] + EVENT_EFFECT * (1 - np.exp(-decayed / SATURATION))
+    opens = rng.random((accounts, WEEKS)) < 1 / (1 + np.exp(-log_odds))
+    first = np.where(opens.any(axis=1), opens.argmax(axis=1), -1)
+    rows = []
+    for channel, counts in (("chat", chat), ("event", event)):
+        account, week = np.nonzero(counts)
+        repeat = counts[account, week]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "journey_id": np.repeat(account, repeat).astype(str),
+                    "touched_at": START + pd.to_timedelta(np.repeat(week, repeat) * 7 + 2, "D"),
+                    "channel": channel,
+                }
+            )
+        )
+    opened = np.flatnonzero(first >= 0)
+    events = pd.DataFrame(
+        {
+            "journey_id": opened.astype(str),
+            "event_at": START + pd.to_timedelta(first[opened] * 7 + 1, "D"),
+            "value": 1000.0,
+        }
+    )
+    return pd.concat(rows, ignore_index=True), events
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return confounded_world(accounts=4000, seed=5)
+
+
+def test_timing_model_separates_effect_from_intent(world):
+    touches, events = world
+    config = TimingConfig(select_shapes=False, default_decay=DECAY, default_saturation=SATURATION)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    result = timing_attribution(touches, events, events, START, end, config)
+    beta, error = result.coefficients, result.standard_errors
+    assert abs(beta["event"] - EVENT_EFFECT) < 3 * error["event"]
+    assert abs(beta["chat"]) < 3 * error["chat"]
+    # The point estimate for chat is noise of one standard error, but it still earns a
+    # share, since nearly every week of a chat member has chat exposure.
+    assert result.shares()["event"] > 0.7
+    assert result.events == len(events)
+    # Net credit never exceeds gross: some opportunities would have opened later anyway.
+    for channel in ("chat", "event"):
+        assert result.credited_conversions[channel] <= result.gross_conversions[channel]
+
+
+def test_shrinkage_credits_only_channels_with_evidence(world):
+    touches, events = world
+    config = TimingConfig(
+        select_shapes=False, default_decay=DECAY, default_saturation=SATURATION, shrinkage=1.0
+    )
+    end = START + pd.Timedelta(weeks=WEEKS)
+    result = timing_attribution(touches, events, events, START, end, config)
+    assert result.shares()["chat"] == 0.0
+    assert result.credited_values["event"] == pytest.approx(
+        1000.0 * result.credited_conversions["event"]
+    )
+
+
+def test_a_handful_of_opportunities_still_gives_finite_credit(world):
+    touches, events = world
+    few = events.head(5)
+    kept = touches[touches["journey_id"].isin(set(few["journey_id"]) | {"0", "1", "2"})]
+    end = START + pd.Timedelta(weeks=WEEKS)
+    result = timing_attribution(kept, few, few, START, end)
+    assert np.isfinite(list(result.coefficients.values())).all()
+    assert result.shares().sum() == pytest.approx(1.0)
+
+
+def test_journey_comparison_credits_chat_in_the_same_world(world):
+    # The journey-level counterfactual model sees chat at the buying accounts and credits
+    # it; this is the bias the timing model removes.
+    touches, events = world
+    journeys = touches.groupby("journey_id")["channel"].agg(lambda c: tuple(sorted(set(c))))
+    converted = journeys.index.isin(events["journey_id"])
+    table = (
+        pd.DataFrame({"path": journeys.to_numpy(), "converted": converted})
+        .groupby("path")["converted"]
+        .agg(["sum", "size"])
+    )
+    paths = PathTable(
+        paths=tuple(table.index),
+        conversions=table["sum"].to_numpy(dtype=float),
+        values=np.zeros(len(table)),
+        nulls=(table["size"] - table["sum"]).to_numpy(dtype=float),
+    )
+    result = counterfactual_attribution(paths)
+    credit = pd.Series(result.credited_conversions)
+    assert credit["chat"] / credit.sum() > 0.3
+
+
+def test_shape_selection_finds_a_decay_near_the_planted_one(world):
+    touches, events = world
+    config = TimingConfig(decays=(0.3, 0.7, 0.95), saturations=(1.0,), default_decay=0.3)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    result = timing_attribution(touches, events, events, START, end, config)
+    assert result.shapes["event"] == (0.7, 1.0)
+
+
+def test_weekly_counts_and_decay_use_earlier_weeks_only():
+    touches = pd.DataFrame(
+        {
+            "journey_id": ["a", "a", "a", "b", "a"],
+            "touched_at": pd.to_datetime(
+                [
+                    "2025-01-06 00:00",
+                    "2025-01-12 23:00",
+                    "2025-01-14 00:00",
+                    "2025-01-20 00:00",
+                    "2024-12-30 00:00",
+                ],
+                utc=True,
+            ),
+            "channel": ["x", "x", "x", "y", "x"],
+        }
+    )
+    counts = weekly_counts(touches, pd.Index(["a", "b"]), ["x", "y"], START, 3)
+    # The touch before START is left out; the first two fall in week 0.
+    assert counts[0, 0].tolist() == [2.0, 1.0, 0.0]
+    assert counts[1, 1].tolist() == [0.0, 0.0, 1.0]
+    decayed = decayed_counts(counts, 0.5)
+    assert decayed[0, 0].tolist() == [0.0, 2.0, 2.0]
+
+
+def test_blocks_are_fixed_calendar_quarters():
+    strata = _block_strata(np.array([0, 1]), np.array([3, 14]), block=13, weeks=20)
+    first = strata.stratum == 0
+    second = strata.stratum == 1
+    assert strata.week[first].tolist() == list(range(13))
+    # The last block is cut at the end of the window.
+    assert strata.week[second].tolist() == list(range(13, 20))
+    assert strata.week[strata.is_case].tolist() == [3, 14]
+    assert strata.bounds.tolist() == [0, 13]
+
+
+def test_no_opportunity_in_the_window_is_an_error(world):
+    touches, events = world
+    late = events.assign(event_at=START + pd.Timedelta(weeks=WEEKS + 5))
+    with pytest.raises(ValueError, match="no opportunity between"):
+        timing_attribution(touches, late, late, START, START + pd.Timedelta(weeks=WEEKS))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"block_weeks": 1},
+        {"decays": (1.0,)},
+        {"saturations": (0.0,)},
+        {"shrinkage": -1.0},
+        {"penalty": -0.1},
+        {"channel_shapes": {"chat": (0.7, 0.0)}},
+    ],
+)
+def test_config_rejects_out_of_range_values(settings):
+    with pytest.raises(ConfigurationError, match="TimingConfig"):
+        TimingConfig(**settings)
