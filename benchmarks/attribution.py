@@ -11,7 +11,8 @@ Run: `python -m benchmarks.attribution`. Steps:
    intent that drives both touching and converting, which no model observes.
 2. Accuracy on the simulator's output, if `python -m simulator` works: touches and deals from
    its truth folder (so identity resolution is perfect), one journey per account, against
-   `truth/channel_effects.csv`.
+   `truth/channel_effects.csv`. The timing model, which these journey-level models cannot
+   stand in for on this world, has its own benchmark: `benchmarks.attribution_timing`.
 3. Agreement with the ChannelAttribution package on its own path data, run in a separate
    virtual environment whose Python is `ATTRIBUTION_REFERENCE_PYTHON` (default
    `/tmp/ca-venv/bin/python`); skipped with a message when absent.
@@ -207,23 +208,22 @@ def load_simulated(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     return touches, pd.concat([conversions, opportunities]), incremental / incremental.sum()
 
 
+def run_simulator(members: int, seed: int, folder: str) -> None:
+    """Write a simulated world into `folder`; raise RuntimeError with its stderr on failure."""
+    command = [sys.executable, "-m", "simulator", "--members", str(members)]
+    command += ["--seed", str(seed), "--out", folder]
+    run = subprocess.run(command, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{run.stderr}")
+
+
 def score_simulator() -> dict[str, Any] | None:
     """Run the simulator into a temporary folder and score the models on closed-won deals."""
     with tempfile.TemporaryDirectory() as folder:
-        command = [
-            sys.executable,
-            "-m",
-            "simulator",
-            "--members",
-            str(SIMULATOR_MEMBERS),
-            "--seed",
-            "11",
-            "--out",
-            folder,
-        ]
-        run = subprocess.run(command, capture_output=True, text=True, check=False)
-        if run.returncode != 0:
-            print(f"\nSimulator comparison skipped: {' '.join(command)} failed:\n{run.stderr}")
+        try:
+            run_simulator(SIMULATOR_MEMBERS, 11, folder)
+        except RuntimeError as error:
+            print(f"\nSimulator comparison skipped: {error}")
             return None
         touches, conversions, truth = load_simulated(Path(folder))
     config = AttributionConfig()

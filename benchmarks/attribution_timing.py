@@ -1,0 +1,142 @@
+"""Benchmark the timing attribution model on the simulator's planted channel effects.
+
+Run: `python -m benchmarks.attribution_timing`. For each world size in
+`ATTRIBUTION_TIMING_MEMBERS` (default 5,000 and 200,000 members) and each seed (11, on
+which the defaults of `TimingConfig` were chosen, and 12, a check) the simulator writes a
+world into a temporary folder. The model then credits the won new-business deals from the
+truth touches and deals (so identity resolution is perfect), three ways:
+- `planted`: each channel's decay and saturation as the simulator planted them, so only
+  the coefficients are estimated;
+- `selected`: the defaults, each channel's decay picked from a grid by likelihood;
+- `fixed`: every channel at decay 0.7 and saturation 1.0.
+
+Each is scored against `truth/channel_effects.csv` (incremental won new-business deals)
+with the same NMAE, Spearman and top-3 agreement as `benchmarks.attribution`. The
+journey-level counterfactual and linear models are scored on the same worlds beside it.
+The last printed line is one JSON object of figures.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmarks.attribution import load_simulated, run_simulator
+from ml.attribution import AttributionConfig, attribute, summarize_channels
+from ml.attribution.evaluate import compare_models, nmae, spearman, top_k_agreement
+from ml.attribution.timing import TimingConfig, timing_attribution
+from simulator.config import DEFAULT_END, DEFAULT_START, MECHANICS
+
+MEMBERS = [
+    int(size) for size in os.environ.get("ATTRIBUTION_TIMING_MEMBERS", "5000,200000").split(",")
+]
+SEEDS = (11, 12)
+PLANTED_SHAPES = {
+    channel: (mechanics.weekly_decay, mechanics.saturation)
+    for channel, mechanics in MECHANICS.items()
+}
+# The journey-level headline model and one path model, scored on the same worlds.
+JOURNEY_MODELS = ("counterfactual", "linear")
+VARIANTS = {
+    "planted": TimingConfig(select_shapes=False, channel_shapes=PLANTED_SHAPES),
+    "selected": TimingConfig(),
+    "fixed": TimingConfig(select_shapes=False),
+}
+
+
+def new_business_events(truth_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return every new-business opportunity and the won ones, timed at creation."""
+    deals = pd.read_csv(truth_dir / "deals.csv", dtype={"deal_id": str})
+    deals = deals[deals["deal_type"] == "newbusiness"]
+    events = pd.DataFrame(
+        {
+            "journey_id": deals["account_id"],
+            "event_at": pd.to_datetime(deals["created_at"], utc=True),
+            "value": deals["amount"].astype(float),
+        }
+    )
+    won = deals["is_won"].astype(str).str.lower() == "true"
+    return events, events[won.to_numpy()]
+
+
+def score_journey_models(
+    touches: pd.DataFrame, conversions: pd.DataFrame, truth: pd.Series
+) -> dict[str, float]:
+    """Score the journey-level headline and a path model on the same world, for comparison."""
+    config = AttributionConfig(models=JOURNEY_MODELS)
+    started = time.perf_counter()
+    credits = attribute(touches, conversions, config)
+    summary = summarize_channels(credits)
+    scores = compare_models(summary[summary["conversion_type"] == "closed_won"], truth)
+    print(f"journey models ({time.perf_counter() - started:.0f} s):")
+    print(scores.round(4).to_string(index=False))
+    return {f"nmae_journey_{row.model}": float(row.nmae) for row in scores.itertuples()}
+
+
+def score_world(members: int, seed: int) -> dict[str, Any]:
+    """Simulate one world and score the three variants of the timing model on it."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        run_simulator(members, seed, folder)
+        simulate_seconds = time.perf_counter() - started
+        touches, conversions, truth = load_simulated(Path(folder))
+        events, won = new_business_events(Path(folder) / "truth")
+    start = pd.Timestamp(DEFAULT_START, tz="UTC")
+    end = pd.Timestamp(DEFAULT_END, tz="UTC") + pd.Timedelta(days=1)
+    figures: dict[str, Any] = {
+        "members": members,
+        "touches": len(touches),
+        "opportunities": len(events),
+        "won_deals": len(won),
+        "simulate_seconds": round(simulate_seconds, 1),
+    }
+    print(f"\n{members} members, seed {seed}: {len(touches)} touches, {len(events)} opportunities")
+    figures.update(score_journey_models(touches, conversions, truth))
+    for name, config in VARIANTS.items():
+        started = time.perf_counter()
+        result = timing_attribution(touches, events, won, start, end, config)
+        seconds = time.perf_counter() - started
+        shares = result.shares()
+        key = name
+        figures[f"nmae_{key}"] = nmae(shares, truth)
+        figures[f"spearman_{key}"] = spearman(shares, truth)
+        figures[f"top3_{key}"] = top_k_agreement(shares, truth)
+        figures[f"seconds_{key}"] = round(seconds, 1)
+        figures[f"log_likelihood_{key}"] = round(result.log_likelihood, 2)
+        table = pd.DataFrame(
+            {
+                "true share": truth,
+                "share": shares,
+                "coefficient": pd.Series(result.coefficients),
+                "std error": pd.Series(result.standard_errors),
+                "planted": pd.Series({c: m.effect for c, m in MECHANICS.items()}),
+                "shape": pd.Series(result.shapes),
+            }
+        )
+        print(
+            f"\n{name} shapes: NMAE {figures[f'nmae_{key}']:.4f}, log-likelihood "
+            f"{result.log_likelihood:.2f}, {seconds:.0f} s"
+        )
+        print(table.round(3).to_string())
+    return figures
+
+
+def main() -> None:
+    """Score every world size and print the figures, the last line as JSON."""
+    figures = {
+        f"members_{members}_seed_{seed}": score_world(members, seed)
+        for seed in SEEDS
+        for members in MEMBERS
+    }
+    print(json.dumps(figures, default=float))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        sys.exit("usage: python -m benchmarks.attribution_timing (sizes via env, see docstring)")
+    main()
