@@ -3,7 +3,11 @@
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.attribution import attribution_credits, attribution_sensitivity
+from orchestration.assets.attribution import (
+    attribution_credits,
+    attribution_sensitivity,
+    attribution_timing_credit,
+)
 from orchestration.assets.dbt import DBT_EXECUTABLE, dbt_models, dbt_project
 from orchestration.assets.forecasting import revenue_forecast
 from orchestration.assets.governance import model_review
@@ -25,6 +29,7 @@ defs = Definitions(
         identity_resolution,
         attribution_credits,
         attribution_sensitivity,
+        attribution_timing_credit,
         revenue_forecast,
         conversion_windows,
         member_scoring,

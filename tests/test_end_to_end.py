@@ -28,6 +28,7 @@ MARTS = [
     "fct_channel_revenue",
     "fct_conversion_people",
     "fct_attribution_consent_shift",
+    "fct_channel_timing_credit",
     "fct_revenue_forecast",
 ]
 
@@ -195,6 +196,20 @@ def test_consent_shift_equals_credit_difference(simulated_run: PipelineRun):
     dropped = touches.loc[~touches["consented"], "channel"].value_counts()
     expected_dropped = dropped.reindex(report["channel"]).fillna(0).astype(int).to_numpy()
     assert (report["touches_dropped"].to_numpy() == expected_dropped).all()
+
+
+def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
+    timing = _query(simulated_run, "select * from marts.fct_channel_timing_credit")
+    deals = pd.read_csv(simulated_run.truth_dir / "deals.csv")
+    new_business = deals[deals["deal_type"] == "newbusiness"]
+    won = new_business[new_business["stage"] == "closedwon"]
+    # Every won new-business deal opened inside the window, so each is credited, and the
+    # hazard sees every new-business opportunity (none opens after the account's first win).
+    assert (timing["deals_credited"] == len(won)).all()
+    assert (timing["opportunities_fitted"] == len(new_business)).all()
+    assert timing["credit_share"].sum() == pytest.approx(1.0)
+    assert (timing["credited_conversions"] <= timing["gross_conversions"] + 1e-9).all()
+    assert (timing["hazard_coefficient_lower"] <= timing["hazard_coefficient"]).all()
 
 
 def test_closed_won_revenue_matches_planted_deals(simulated_run: PipelineRun):

@@ -531,11 +531,12 @@ def timing_credit_table(
     touches = touches.assign(touched_at=pd.to_datetime(touches["touched_at"], utc=True))
     frame = conversions.assign(converted_at=pd.to_datetime(conversions["converted_at"], utc=True))
     won = frame[frame["conversion_type"] == "closed_won"]
+    if won.empty:
+        return empty
     first_win = won.groupby("journey_id")["converted_at"].min()
     opened = frame[frame["conversion_type"] == "opportunity_created"]
-    before_win = opened["converted_at"] <= opened["journey_id"].map(first_win).fillna(
-        pd.Timestamp.max.tz_localize("UTC")
-    )
+    win_at = pd.to_datetime(opened["journey_id"].map(first_win), utc=True)
+    before_win = win_at.isna() | (opened["converted_at"] <= win_at)
     events = opened[before_win].rename(columns={"converted_at": "event_at"})
     credited = won.merge(
         events[["journey_id", "opportunity_id", "event_at"]],

@@ -10,6 +10,7 @@ from dagster import (
     AssetSpec,
     Config,
     MaterializeResult,
+    asset,
     multi_asset,
 )
 
@@ -21,6 +22,7 @@ from ml.attribution.sensitivity import (
     touch_records_from_activities,
     with_main_clustering,
 )
+from ml.attribution.timing import timing_credit_table
 from ml.identity.config import IdentityConfig
 from ml.io import read_table, replace_table, table_exists
 from orchestration.resources import WarehouseResource
@@ -206,4 +208,43 @@ def attribution_sensitivity(
     yield MaterializeResult(
         asset_key=["attribution", "experiment_comparison"],
         metadata={"rows": len(comparison), "experiments": int(units["experiment_id"].nunique())},
+    )
+
+
+@asset(key=["attribution", "timing_credit"], group_name="attribution", deps=[TOUCHES, CONVERSIONS])
+def attribution_timing_credit(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult[None]:
+    """Credit won new-business deals to channels by when each account's opportunities open.
+
+    The timing model compares each opportunity's week with the other weeks of the same
+    account, so whatever is constant for an account (intent, budget) cancels. It credits
+    channels, not touches, and needs thousands of opportunities for stable shares; on a
+    small warehouse read the standard errors first. See docs/attribution.md.
+    """
+    with warehouse.get_connection() as con:
+        touches = read_table(con, "marts", "fct_touches")
+        conversions = read_table(con, "marts", "fct_conversions")
+    conversions["revenue"] = conversions["revenue"].astype(float)
+    credit = timing_credit_table(touches, conversions)
+    if credit.empty:
+        context.log.warning(
+            "timing credit is empty: it needs touches, opportunity_created conversions and "
+            "closed_won conversions that share an opportunity_id"
+        )
+    else:
+        context.log.info(
+            f"timing model: {int(credit['opportunities'].iloc[0])} opportunities, "
+            f"{int(credit['credited_deals'].iloc[0])} won deals credited"
+        )
+    with warehouse.get_connection() as con:
+        replace_table(con, "attribution", "timing_credit", credit)
+    top = credit.sort_values("share", ascending=False).head(3)
+    return MaterializeResult(
+        metadata={
+            "rows": len(credit),
+            "opportunities": int(credit["opportunities"].max()) if len(credit) else 0,
+            "credited_deals": int(credit["credited_deals"].max()) if len(credit) else 0,
+            **{f"share_{row.channel}": float(row.share) for row in top.itertuples()},
+        }
     )

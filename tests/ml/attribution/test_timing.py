@@ -5,10 +5,12 @@ import pytest
 from ml.attribution.counterfactual import counterfactual_attribution
 from ml.attribution.paths import PathTable
 from ml.attribution.timing import (
+    TIMING_CREDIT_COLUMNS,
     TimingConfig,
     _block_strata,
     decayed_counts,
     timing_attribution,
+    timing_credit_table,
     weekly_counts,
 )
 from ml.errors import ConfigurationError
@@ -196,3 +198,48 @@ def test_no_opportunity_in_the_window_is_an_error(world):
 def test_config_rejects_out_of_range_values(settings):
     with pytest.raises(ConfigurationError, match="TimingConfig"):
         TimingConfig(**settings)
+
+
+def test_credit_table_times_won_deals_at_creation(world):
+    touches, events = world
+    opened = events.head(300).reset_index(drop=True)
+    deal = "d" + opened.index.astype(str)
+    pipeline = pd.DataFrame(
+        {
+            "journey_id": opened["journey_id"],
+            "opportunity_id": deal,
+            "conversion_type": "opportunity_created",
+            "converted_at": opened["event_at"],
+            "revenue": 0.0,
+        }
+    )
+    won = pipeline.iloc[:100].assign(
+        conversion_type="closed_won",
+        converted_at=lambda frame: frame["converted_at"] + pd.Timedelta(days=60),
+        revenue=1000.0,
+    )
+    # An expansion opened after the first win is not a new-business event, and a won
+    # deal without its opportunity cannot be timed.
+    expansion = pipeline.iloc[:1].assign(
+        opportunity_id="expansion", converted_at=lambda f: f["converted_at"] + pd.Timedelta(days=90)
+    )
+    orphan = won.iloc[:1].assign(opportunity_id="no-opportunity")
+    conversions = pd.concat([pipeline, won, expansion, orphan], ignore_index=True)
+    table = timing_credit_table(touches, conversions)
+    assert list(table.columns) == list(TIMING_CREDIT_COLUMNS)
+    assert set(table["channel"]) == {"chat", "event"}
+    assert (table["opportunities"] == 300).all()
+    assert (table["credited_deals"] == 100).all()
+    assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_credit_table_without_won_deals_is_empty(world):
+    touches, events = world
+    pipeline = (
+        events.head(5)
+        .assign(opportunity_id="d", conversion_type="opportunity_created", revenue=0.0)
+        .rename(columns={"event_at": "converted_at"})
+    )
+    table = timing_credit_table(touches, pipeline)
+    assert table.empty
+    assert list(table.columns) == list(TIMING_CREDIT_COLUMNS)

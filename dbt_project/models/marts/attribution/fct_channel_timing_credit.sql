@@ -1,0 +1,30 @@
+with
+
+timing as (
+
+    select * from {{ ref('stg_attribution__timing_credit') }}
+
+),
+
+final as (
+
+    select
+        conversion_type,
+        channel,
+        hazard_coefficient,
+        hazard_coefficient_std_error,
+        hazard_coefficient - 1.96 * hazard_coefficient_std_error as hazard_coefficient_lower,
+        hazard_coefficient + 1.96 * hazard_coefficient_std_error as hazard_coefficient_upper,
+        weekly_decay,
+        exposure_saturation,
+        gross_conversions,
+        credited_conversions,
+        revenue_credit,
+        credit_share,
+        opportunities_fitted,
+        deals_credited
+    from timing
+
+)
+
+select * from final
