@@ -2,7 +2,7 @@
 
 The other models compare journeys with each other. An unrecorded cause of both touching and
 buying (intent, budget) then biases every one of them: the accounts that buy also chat more.
-This model compares each account with itself. It asks whether opportunities open in the
+This model compares each account with itself. It tests whether opportunities open in the
 weeks when the account's recent touches of a channel were high, rather than in other weeks
 of the same six-week block. Whatever is constant for an account over a block cancels out.
 
@@ -160,8 +160,8 @@ def weekly_counts(
 ) -> np.ndarray:
     """Count touches per (journey, channel, week) for weeks `0 .. weeks-1` after `start`.
 
-    Touches before `start` or after the last week are left out; they cannot be compared
-    with weeks of the window.
+    Touches before `start` or after the last week are left out, because they fall in no
+    week of the window.
     """
     week = _week_index(touches["touched_at"], start)
     journey = journeys.get_indexer(touches["journey_id"])

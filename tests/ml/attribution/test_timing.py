@@ -101,19 +101,19 @@ def test_shrinkage_credits_only_channels_with_evidence(world):
     )
 
 
-def test_a_handful_of_opportunities_still_gives_finite_credit(world):
+def test_timing_few_opportunities_finite(world):
     touches, events = world
     few = events.head(5)
-    kept = touches[touches["journey_id"].isin(set(few["journey_id"]) | {"0", "1", "2"})]
+    kept_touches = touches[touches["journey_id"].isin(set(few["journey_id"]) | {"0", "1", "2"})]
     end = START + pd.Timedelta(weeks=WEEKS)
-    result = timing_attribution(kept, few, few, START, end)
+    result = timing_attribution(kept_touches, few, few, START, end)
     assert np.isfinite(list(result.coefficients.values())).all()
     assert result.shares().sum() == pytest.approx(1.0)
 
 
 def test_journey_comparison_credits_chat_in_the_same_world(world):
-    # The journey-level counterfactual model sees chat at the buying accounts and credits
-    # it; this is the bias the timing model removes.
+    # The journey-level counterfactual model finds chat more often at the accounts that buy
+    # and credits it. The timing model removes this bias.
     touches, events = world
     journeys = touches.groupby("journey_id")["channel"].agg(lambda c: tuple(sorted(set(c))))
     converted = journeys.index.isin(events["journey_id"])
@@ -133,7 +133,7 @@ def test_journey_comparison_credits_chat_in_the_same_world(world):
     assert credit["chat"] / credit.sum() > 0.3
 
 
-def test_shape_selection_finds_a_decay_near_the_planted_one(world):
+def test_shape_selection_finds_planted_decay(world):
     touches, events = world
     config = TimingConfig(decays=(0.3, 0.7, 0.95), saturations=(1.0,), default_decay=0.3)
     end = START + pd.Timedelta(weeks=WEEKS)
@@ -166,7 +166,7 @@ def test_weekly_counts_and_decay_use_earlier_weeks_only():
     assert decayed[0, 0].tolist() == [0.0, 2.0, 2.0]
 
 
-def test_blocks_are_fixed_calendar_quarters():
+def test_blocks_follow_the_calendar():
     strata = _block_strata(np.array([0, 1]), np.array([3, 14]), block=13, weeks=20)
     first = strata.stratum == 0
     second = strata.stratum == 1
