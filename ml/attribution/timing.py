@@ -483,6 +483,7 @@ def timing_attribution(
     )
 
 
+EXPOSURE_MEMORY_WEEKS = 52
 TIMING_CREDIT_COLUMNS = (
     "conversion_type",
     "channel",
@@ -508,7 +509,9 @@ def timing_credit_table(
     journey's first `closed_won` one (later ones are expansions or renewals, which touches do
     not drive in the same way). The credited deals are the `closed_won` conversions, timed
     at the creation of their opportunity (matched on `opportunity_id`); a won deal without
-    one is left out. Weeks start on the Monday on or before the first touch.
+    one is left out. Touches more than `EXPOSURE_MEMORY_WEEKS` before the first
+    opportunity are left out, and weeks start on the Monday on or before the first
+    remaining touch.
 
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
@@ -529,7 +532,10 @@ def timing_credit_table(
     if touches.empty or conversions.empty:
         return empty
     touches = touches.assign(touched_at=pd.to_datetime(touches["touched_at"], utc=True))
-    frame = conversions.assign(converted_at=pd.to_datetime(conversions["converted_at"], utc=True))
+    columns = ["journey_id", "opportunity_id", "conversion_type", "converted_at", "revenue"]
+    frame = conversions.loc[:, columns].assign(
+        converted_at=lambda rows: pd.to_datetime(rows["converted_at"], utc=True)
+    )
     won = frame[frame["conversion_type"] == "closed_won"]
     if won.empty:
         return empty
@@ -544,6 +550,13 @@ def timing_credit_table(
         how="inner",
     ).rename(columns={"revenue": "value"})
     if events.empty or credited.empty:
+        return empty
+    # A touch a year before the first opportunity keeps at most 0.9 ** 52 of its weight, so
+    # older touches are left out. A warehouse that also holds an older funnel (Olist, say)
+    # then does not stretch the weekly arrays over years without opportunities.
+    earliest = events["event_at"].min() - pd.Timedelta(weeks=EXPOSURE_MEMORY_WEEKS)
+    touches = touches[touches["touched_at"] >= earliest]
+    if touches.empty:
         return empty
     first_touch = touches["touched_at"].min().normalize()
     start = first_touch - pd.Timedelta(days=first_touch.dayofweek)

@@ -243,3 +243,20 @@ def test_credit_table_without_won_deals_is_empty(world):
     table = timing_credit_table(touches, pipeline)
     assert table.empty
     assert list(table.columns) == list(TIMING_CREDIT_COLUMNS)
+
+
+def test_credit_table_ignores_touches_years_before(world):
+    touches, events = world
+    pipeline = events.assign(
+        opportunity_id="d" + events.index.astype(str),
+        conversion_type="opportunity_created",
+        revenue=0.0,
+    ).rename(columns={"event_at": "converted_at"})
+    won = pipeline.assign(conversion_type="closed_won", revenue=1000.0)
+    old = touches.head(50).assign(
+        journey_id="old", touched_at=START - pd.Timedelta(weeks=300), channel="legacy"
+    )
+    with_old = timing_credit_table(pd.concat([touches, old]), pd.concat([pipeline, won]))
+    without_old = timing_credit_table(touches, pd.concat([pipeline, won]))
+    assert "legacy" not in set(with_old["channel"])
+    pd.testing.assert_frame_equal(with_old, without_old)
