@@ -134,6 +134,33 @@ def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines + CHANNEL_NOTES + _olist_note(con)
 
 
+def _timing_section(con: duckdb.DuckDBPyConnection) -> list[str]:
+    if not table_exists(con, "marts", "fct_channel_timing_credit"):
+        return []
+    frame = con.execute(
+        """
+        select channel, round(credit_share, 3) as share,
+            round(hazard_coefficient, 2) as coefficient,
+            round(hazard_coefficient_lower, 2) as lower,
+            round(hazard_coefficient_upper, 2) as upper,
+            opportunities_fitted as opportunities
+        from marts.fct_channel_timing_credit
+        order by credit_share desc, channel
+        """
+    ).df()
+    if frame.empty:
+        return ["", "Timing model (fct_channel_timing_credit): no won deal with its opportunity"]
+    opportunities = int(frame.pop("opportunities").iloc[0])
+    lines = [
+        "",
+        f"Timing model (fct_channel_timing_credit), fitted on {opportunities} opportunities. It",
+        "compares each account with itself, so intent that is constant for an account cancels.",
+        "It needs thousands of opportunities; where the coefficient's 95% interval spans 0,",
+        "read the share as noise:",
+    ]
+    return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
+
+
 def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     frame = con.execute(
         """
@@ -166,6 +193,7 @@ def summarize_warehouse(database_path: Path) -> str:
             _people_section(con)
             + _privacy_section(con)
             + _channel_section(con)
+            + _timing_section(con)
             + _forecast_section(con)
         )
     return "\n".join(lines)

@@ -100,3 +100,26 @@ def test_olist_revenue_is_called_declared(tmp_path):
     text = summarize_warehouse(path)
     assert "revenue of its 3 closed deals is the seller's declared monthly" in text
     assert "It is 0 for 2 of them." in text
+
+
+def test_timing_section_lists_shares_and_intervals(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            """
+            create table marts.fct_channel_timing_credit as
+            select * from (values
+                ('webinar', 0.8, 0.9, 0.5, 1.3, 40),
+                ('chat', 0.2, 0.1, -0.3, 0.5, 40)
+            ) as t(channel, credit_share, hazard_coefficient, hazard_coefficient_lower,
+                hazard_coefficient_upper, opportunities_fitted)
+            """
+        )
+    text = summarize_warehouse(warehouse)
+    assert "fitted on 40 opportunities" in text
+    section = text.split("Timing model")[1]
+    assert section.index("webinar") < section.index("chat")
+    assert "-0.3" in section
+
+
+def test_summary_without_timing_mart_has_no_section(warehouse):
+    assert "Timing model" not in summarize_warehouse(warehouse)
