@@ -544,7 +544,8 @@ def timing_credit_table(
     at the creation of their opportunity (matched on `opportunity_id`); a won deal without
     one is left out. Touches more than `EXPOSURE_MEMORY_WEEKS` before the first
     opportunity are left out, and weeks start on the Monday on or before the first
-    remaining touch or opportunity, whichever is earlier.
+    remaining touch or opportunity, whichever is earlier. The window ends a day after the
+    last conversion of any type; later touches are left out.
 
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
@@ -613,7 +614,10 @@ def timing_credit_table(
         return empty
     first = min(touches["touched_at"].min(), events["event_at"].min()).normalize()
     start = first - pd.Timedelta(days=first.dayofweek)
-    end = max(touches["touched_at"].max(), events["event_at"].max()) + pd.Timedelta(days=1)
+    # The window ends with the conversion data: after the last conversion no opportunity is
+    # observed, and a later touch (a wrong clock, say) would otherwise lengthen the weeks in
+    # which a credited account "would have" opened anyway and cut the net credit.
+    end = frame["converted_at"].max() + pd.Timedelta(days=1)
     result = timing_attribution(touches, events, credited, start, end, config)
     channels = list(result.coefficients)
     shares = result.shares().reindex(channels).fillna(0.0)

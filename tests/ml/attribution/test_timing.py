@@ -410,3 +410,21 @@ def test_timing_attribution_rejects_nan_value(small_world):
     end = START + pd.Timedelta(weeks=WEEKS)
     with pytest.raises(AttributionInputError, match="credited, row 4, field 'value'"):
         timing_attribution(touches, events, credited, START, end, FIXED)
+
+
+def test_credit_table_ends_at_the_last_conversion(small_world):
+    # The window used to end at the last touch, so one touch dated a year after every
+    # conversion added a year in which credited accounts "would have" opened anyway and
+    # cut the net credit by three quarters.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    stray = pd.DataFrame(
+        {
+            "journey_id": ["0"],
+            "touched_at": [conversions["converted_at"].max() + pd.Timedelta(days=365)],
+            "channel": ["chat"],
+        }
+    )
+    expected = timing_credit_table(touches, conversions, FIXED)
+    with_stray = timing_credit_table(pd.concat([touches, stray]), conversions, FIXED)
+    pd.testing.assert_frame_equal(with_stray, expected)
