@@ -447,6 +447,11 @@ def timing_attribution(
     inside = (event_week >= 0) & (event_week < weeks)
     if not inside.any():
         raise ValueError(f"timing_attribution: no opportunity between {start} and {end}")
+    if not inside.all():
+        logger.warning(
+            "timing attribution: %d of %d opportunities fall outside %s to %s and are left out",
+            int((~inside).sum()), len(inside), start, end,
+        )  # fmt: skip
     event_journey = journeys.get_indexer(events["journey_id"])[inside]
     event_week = event_week[inside]
     counts = weekly_counts(touches, journeys, channels, start, weeks)
@@ -483,6 +488,12 @@ def timing_attribution(
     credited_week = _week_index(credited["event_at"], start)
     credited_journey = journeys.get_indexer(credited["journey_id"])
     keep = (credited_week >= 0) & (credited_week < weeks) & (credited_journey >= 0)
+    if not keep.all():
+        logger.warning(
+            "timing attribution: %d of %d credited opportunities fall outside %s to %s and "
+            "are left out",
+            int((~keep).sum()), len(keep), start, end,
+        )  # fmt: skip
     credited_week, credited_journey = credited_week[keep], credited_journey[keep]
     values = credited["value"].to_numpy(dtype=float)[keep]
     level = level_of_journey[credited_journey]

@@ -428,3 +428,16 @@ def test_credit_table_ends_at_the_last_conversion(small_world):
     expected = timing_credit_table(touches, conversions, FIXED)
     with_stray = timing_credit_table(pd.concat([touches, stray]), conversions, FIXED)
     pd.testing.assert_frame_equal(with_stray, expected)
+
+
+def test_timing_attribution_reports_opportunities_outside_the_window(small_world, caplog):
+    touches, events = small_world
+    late = events.head(2).assign(event_at=START + pd.Timedelta(weeks=WEEKS + 3))
+    both = pd.concat([events, late], ignore_index=True)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with caplog.at_level("WARNING", logger="ml.attribution.timing"):
+        result = timing_attribution(touches, both, both, START, end, FIXED)
+    assert result.events == len(events)
+    assert result.credited_events == len(events)
+    assert f"2 of {len(both)} opportunities fall outside" in caplog.text
+    assert f"2 of {len(both)} credited opportunities fall outside" in caplog.text
