@@ -441,3 +441,15 @@ def test_timing_attribution_reports_opportunities_outside_the_window(small_world
     assert result.credited_events == len(events)
     assert f"2 of {len(both)} opportunities fall outside" in caplog.text
     assert f"2 of {len(both)} credited opportunities fall outside" in caplog.text
+
+
+def test_credit_table_does_not_pair_missing_opportunity_ids(small_world):
+    # pandas merges a missing key with a missing key, which timed a won deal without an
+    # opportunity_id at an unrelated opportunity that also lacked one.
+    touches, events = small_world
+    conversions = _pipeline(events).astype({"opportunity_id": object})
+    journey = conversions.loc[0, "journey_id"]
+    conversions.loc[conversions["journey_id"] == journey, "opportunity_id"] = None
+    table = timing_credit_table(touches, conversions, FIXED)
+    assert (table["opportunities"] == len(events)).all()
+    assert (table["credited_deals"] == len(events) - 1).all()
