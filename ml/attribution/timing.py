@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
+from ml.attribution.journeys import _check_columns, _parse_times, _reject_rows
 from ml.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,33 @@ class TimingResult:
         credit = pd.Series(self.credited_conversions, dtype=float)
         total = credit.sum()
         return credit / total if total > 0 else credit
+
+
+def _checked(
+    frame: pd.DataFrame,
+    table: str,
+    labels: tuple[str, ...],
+    time: str,
+    numbers: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Return `frame` with non-blank string labels, UTC times and finite numbers.
+
+    Raises:
+        AttributionInputError: A column is missing, a label is blank, a time stamp does not
+            parse or a number is not finite; the message names the table, row and field.
+    """
+    _check_columns(frame, table, (*labels, time, *numbers))
+    frame = frame.reset_index(drop=True).copy()
+    for name in labels:
+        blank = frame[name].isna() | (frame[name].astype(str).str.strip() == "")
+        _reject_rows(frame, blank, table, name, "a non-blank string")
+        frame[name] = frame[name].astype(str)
+    frame[time] = _parse_times(frame, table, time)
+    for name in numbers:
+        number = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        _reject_rows(frame, ~np.isfinite(number), table, name, "a finite number")
+        frame[name] = number
+    return frame
 
 
 def _week_index(times: pd.Series, start: pd.Timestamp) -> np.ndarray:
@@ -401,19 +429,29 @@ def timing_attribution(
         The fitted coefficients and each channel's gross and net credit.
 
     Raises:
+        AttributionInputError: A column is missing, a journey id or channel is blank, a time
+            stamp does not parse or a value is not a finite number.
         ValueError: When no opportunity falls inside the window.
     """
     config = config or TimingConfig()
+    touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
+    events = _checked(events, "events", ("journey_id",), "event_at")
+    credited = _checked(credited, "credited", ("journey_id",), "event_at", ("value",))
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     start = start.tz_localize("UTC") if start.tzinfo is None else start
     end = end.tz_localize("UTC") if end.tzinfo is None else end
     weeks = int(np.ceil((end - start).total_seconds() / SECONDS_PER_WEEK))
-    channels = sorted(touches["channel"].dropna().unique())
+    channels = sorted(touches["channel"].unique())
     journeys = pd.Index(sorted(set(touches["journey_id"]) | set(events["journey_id"])))
     event_week = _week_index(events["event_at"], start)
     inside = (event_week >= 0) & (event_week < weeks)
     if not inside.any():
         raise ValueError(f"timing_attribution: no opportunity between {start} and {end}")
+    if not inside.all():
+        logger.warning(
+            "timing attribution: %d of %d opportunities fall outside %s to %s and are left out",
+            int((~inside).sum()), len(inside), start, end,
+        )  # fmt: skip
     event_journey = journeys.get_indexer(events["journey_id"])[inside]
     event_week = event_week[inside]
     counts = weekly_counts(touches, journeys, channels, start, weeks)
@@ -450,6 +488,12 @@ def timing_attribution(
     credited_week = _week_index(credited["event_at"], start)
     credited_journey = journeys.get_indexer(credited["journey_id"])
     keep = (credited_week >= 0) & (credited_week < weeks) & (credited_journey >= 0)
+    if not keep.all():
+        logger.warning(
+            "timing attribution: %d of %d credited opportunities fall outside %s to %s and "
+            "are left out",
+            int((~keep).sum()), len(keep), start, end,
+        )  # fmt: skip
     credited_week, credited_journey = credited_week[keep], credited_journey[keep]
     values = credited["value"].to_numpy(dtype=float)[keep]
     level = level_of_journey[credited_journey]
@@ -511,7 +555,8 @@ def timing_credit_table(
     at the creation of their opportunity (matched on `opportunity_id`); a won deal without
     one is left out. Touches more than `EXPOSURE_MEMORY_WEEKS` before the first
     opportunity are left out, and weeks start on the Monday on or before the first
-    remaining touch.
+    remaining touch or opportunity, whichever is earlier. The window ends a day after the
+    last conversion of any type; later touches are left out.
 
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
@@ -522,6 +567,11 @@ def timing_credit_table(
     Returns:
         Columns `TIMING_CREDIT_COLUMNS`; no rows when there is no touch, no opportunity
         or no won deal to credit.
+
+    Raises:
+        AttributionInputError: A column is missing, a journey id, channel or conversion type
+            is blank, a time stamp does not parse or a `closed_won` revenue is not a finite
+            number (other rows' revenue is not used).
     """
     empty = pd.DataFrame(
         {
@@ -529,13 +579,21 @@ def timing_credit_table(
             for column in TIMING_CREDIT_COLUMNS
         }
     )
-    if touches.empty or conversions.empty:
-        return empty
-    touches = touches.assign(touched_at=pd.to_datetime(touches["touched_at"], utc=True))
+    touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     columns = ["journey_id", "opportunity_id", "conversion_type", "converted_at", "revenue"]
-    frame = conversions.loc[:, columns].assign(
-        converted_at=lambda rows: pd.to_datetime(rows["converted_at"], utc=True)
+    _check_columns(conversions, "conversions", tuple(columns))
+    frame = _checked(
+        conversions.loc[:, columns],
+        "conversions",
+        ("journey_id", "conversion_type"),
+        "converted_at",
     )
+    revenue = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
+    bad = (frame["conversion_type"] == "closed_won") & ~np.isfinite(revenue)
+    _reject_rows(frame, bad, "conversions", "revenue", "a finite number on a closed_won row")
+    frame["revenue"] = revenue
+    if touches.empty or frame.empty:
+        return empty
     won = frame[frame["conversion_type"] == "closed_won"]
     if won.empty:
         return empty
@@ -544,11 +602,18 @@ def timing_credit_table(
     win_at = pd.to_datetime(opened["journey_id"].map(first_win), utc=True)
     before_win = win_at.isna() | (opened["converted_at"] <= win_at)
     events = opened[before_win].rename(columns={"converted_at": "event_at"})
-    credited = won.merge(
-        events[["journey_id", "opportunity_id", "event_at"]],
-        on=["journey_id", "opportunity_id"],
-        how="inner",
-    ).rename(columns={"revenue": "value"})
+    # A missing opportunity_id matches nothing (pandas would pair missing with missing).
+    credited = (
+        won[won["opportunity_id"].notna()]
+        .merge(
+            events.loc[
+                events["opportunity_id"].notna(), ["journey_id", "opportunity_id", "event_at"]
+            ],
+            on=["journey_id", "opportunity_id"],
+            how="inner",
+        )
+        .rename(columns={"revenue": "value"})
+    )
     if events.empty or credited.empty:
         return empty
     # A touch a year before the first opportunity keeps at most 0.9 ** 52 of its weight, so
@@ -558,9 +623,12 @@ def timing_credit_table(
     touches = touches[touches["touched_at"] >= earliest]
     if touches.empty:
         return empty
-    first_touch = touches["touched_at"].min().normalize()
-    start = first_touch - pd.Timedelta(days=first_touch.dayofweek)
-    end = max(touches["touched_at"].max(), events["event_at"].max()) + pd.Timedelta(days=1)
+    first = min(touches["touched_at"].min(), events["event_at"].min()).normalize()
+    start = first - pd.Timedelta(days=first.dayofweek)
+    # The window ends with the conversion data: after the last conversion no opportunity is
+    # observed, and a later touch (a wrong clock, say) would otherwise lengthen the weeks in
+    # which a credited account "would have" opened anyway and cut the net credit.
+    end = frame["converted_at"].max() + pd.Timedelta(days=1)
     result = timing_attribution(touches, events, credited, start, end, config)
     channels = list(result.coefficients)
     shares = result.shares().reindex(channels).fillna(0.0)

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from ml.attribution.counterfactual import counterfactual_attribution
+from ml.attribution.journeys import AttributionInputError
 from ml.attribution.paths import PathTable
 from ml.attribution.timing import (
     TIMING_CREDIT_COLUMNS,
@@ -260,3 +261,195 @@ def test_credit_table_ignores_touches_years_before(world):
     without_old = timing_credit_table(touches, pd.concat([pipeline, won]))
     assert "legacy" not in set(with_old["channel"])
     pd.testing.assert_frame_equal(with_old, without_old)
+
+
+def _pipeline(events: pd.DataFrame) -> pd.DataFrame:
+    """Each opportunity of `events` and its won deal, as `marts.fct_conversions` rows."""
+    opened = events.reset_index(drop=True)
+    pipeline = pd.DataFrame(
+        {
+            "journey_id": opened["journey_id"],
+            "opportunity_id": "d" + opened.index.astype(str),
+            "conversion_type": "opportunity_created",
+            "converted_at": opened["event_at"],
+            "revenue": 0.0,
+        }
+    )
+    won = pipeline.assign(conversion_type="closed_won", revenue=1000.0)
+    return pd.concat([pipeline, won], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def small_world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return confounded_world(accounts=600, seed=5)
+
+
+FIXED = TimingConfig(select_shapes=False)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("touches", "channel"),
+        ("touches", "touched_at"),
+        ("conversions", "opportunity_id"),
+        ("conversions", "revenue"),
+    ],
+)
+def test_credit_table_names_a_missing_column(small_world, table, column):
+    touches, events = small_world
+    frames = {"touches": touches, "conversions": _pipeline(events)}
+    frames[table] = frames[table].drop(columns=column)
+    with pytest.raises(AttributionInputError, match=rf"{table}: column\(s\) \['{column}'\]"):
+        timing_credit_table(frames["touches"], frames["conversions"], FIXED)
+
+
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_credit_table_rejects_a_blank_channel(small_world, blank):
+    # A blank channel used to become a channel named "" (with credit) or be dropped.
+    touches, events = small_world
+    touches = touches.reset_index(drop=True).astype({"channel": object})
+    touches.loc[3, "channel"] = blank
+    with pytest.raises(AttributionInputError, match="touches, row 3, field 'channel'"):
+        timing_credit_table(touches, _pipeline(events), FIXED)
+
+
+def test_credit_table_rejects_a_missing_journey_id(small_world):
+    touches, events = small_world
+    touches = touches.reset_index(drop=True).astype({"journey_id": object})
+    touches.loc[5, "journey_id"] = None
+    with pytest.raises(AttributionInputError, match="touches, row 5, field 'journey_id'"):
+        timing_credit_table(touches, _pipeline(events), FIXED)
+
+
+def test_credit_table_rejects_nan_revenue_of_a_won_deal(small_world):
+    # One NaN revenue used to turn every channel's revenue_credit into NaN.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    row = int(np.flatnonzero(conversions["conversion_type"] == "closed_won")[2])
+    conversions.loc[row, "revenue"] = np.nan
+    with pytest.raises(AttributionInputError, match=f"conversions, row {row}, field 'revenue'"):
+        timing_credit_table(touches, conversions, FIXED)
+
+
+def test_credit_table_accepts_missing_revenue_of_an_opportunity(small_world):
+    touches, events = small_world
+    conversions = _pipeline(events)
+    opened = conversions["conversion_type"] == "opportunity_created"
+    with_null = conversions.assign(revenue=conversions["revenue"].where(~opened))
+    table = timing_credit_table(touches, with_null, FIXED)
+    pd.testing.assert_frame_equal(table, timing_credit_table(touches, conversions, FIXED))
+    assert np.isfinite(table.select_dtypes("number").to_numpy()).all()
+
+
+@pytest.mark.parametrize(
+    ("table", "field"), [("touches", "touched_at"), ("conversions", "converted_at")]
+)
+def test_credit_table_rejects_an_unreadable_time(small_world, table, field):
+    touches, events = small_world
+    frames = {"touches": touches.reset_index(drop=True), "conversions": _pipeline(events)}
+    frame = frames[table].astype({field: object})
+    frame.loc[1, field] = "last tuesday"
+    frames[table] = frame
+    with pytest.raises(AttributionInputError, match=f"{table}, row 1, field '{field}'"):
+        timing_credit_table(frames["touches"], frames["conversions"], FIXED)
+
+
+def test_credit_table_reads_naive_and_string_times_as_utc(small_world):
+    touches, events = small_world
+    conversions = _pipeline(events)
+    expected = timing_credit_table(touches, conversions, FIXED)
+    naive = timing_credit_table(
+        touches.assign(touched_at=touches["touched_at"].dt.tz_localize(None)),
+        conversions.assign(converted_at=conversions["converted_at"].astype(str)),
+        FIXED,
+    )
+    pd.testing.assert_frame_equal(naive, expected)
+
+
+def test_credit_table_matches_journeys_whatever_the_id_type(small_world):
+    # Integer ids in one table and strings in the other used to fail on sorting.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    expected = timing_credit_table(touches, conversions, FIXED)
+    numeric = timing_credit_table(
+        touches.assign(journey_id=touches["journey_id"].astype(int)), conversions, FIXED
+    )
+    pd.testing.assert_frame_equal(numeric, expected)
+
+
+def test_credit_table_keeps_opportunities_before_the_first_touch(small_world):
+    # Weeks used to start at the first touch, so earlier opportunities were dropped.
+    touches, events = small_world
+    early = events.head(3).assign(
+        journey_id=["e1", "e2", "e3"], event_at=START - pd.Timedelta(weeks=8)
+    )
+    conversions = _pipeline(pd.concat([events, early], ignore_index=True))
+    table = timing_credit_table(touches, conversions, FIXED)
+    assert (table["opportunities"] == len(events) + 3).all()
+    assert (table["credited_deals"] == len(events) + 3).all()
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("touches", "channel"), ("events", "event_at"), ("credited", "value")]
+)
+def test_timing_attribution_names_a_missing_column(small_world, table, column):
+    touches, events = small_world
+    frames = {"touches": touches, "events": events, "credited": events}
+    frames[table] = frames[table].drop(columns=column)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with pytest.raises(AttributionInputError, match=rf"{table}: column\(s\) \['{column}'\]"):
+        timing_attribution(
+            frames["touches"], frames["events"], frames["credited"], START, end, FIXED
+        )
+
+
+def test_timing_attribution_rejects_nan_value(small_world):
+    touches, events = small_world
+    credited = events.reset_index(drop=True).assign(value=lambda f: f["value"].where(f.index != 4))
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with pytest.raises(AttributionInputError, match="credited, row 4, field 'value'"):
+        timing_attribution(touches, events, credited, START, end, FIXED)
+
+
+def test_credit_table_ends_at_the_last_conversion(small_world):
+    # The window used to end at the last touch, so one touch dated a year after every
+    # conversion added a year in which credited accounts "would have" opened anyway and
+    # cut the net credit by three quarters.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    stray = pd.DataFrame(
+        {
+            "journey_id": ["0"],
+            "touched_at": [conversions["converted_at"].max() + pd.Timedelta(days=365)],
+            "channel": ["chat"],
+        }
+    )
+    expected = timing_credit_table(touches, conversions, FIXED)
+    with_stray = timing_credit_table(pd.concat([touches, stray]), conversions, FIXED)
+    pd.testing.assert_frame_equal(with_stray, expected)
+
+
+def test_timing_attribution_reports_opportunities_outside_the_window(small_world, caplog):
+    touches, events = small_world
+    late = events.head(2).assign(event_at=START + pd.Timedelta(weeks=WEEKS + 3))
+    both = pd.concat([events, late], ignore_index=True)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with caplog.at_level("WARNING", logger="ml.attribution.timing"):
+        result = timing_attribution(touches, both, both, START, end, FIXED)
+    assert result.events == len(events)
+    assert result.credited_events == len(events)
+    assert f"2 of {len(both)} opportunities fall outside" in caplog.text
+    assert f"2 of {len(both)} credited opportunities fall outside" in caplog.text
+
+
+def test_credit_table_does_not_pair_missing_opportunity_ids(small_world):
+    # pandas merges a missing key with a missing key, which timed a won deal without an
+    # opportunity_id at an unrelated opportunity that also lacked one.
+    touches, events = small_world
+    conversions = _pipeline(events).astype({"opportunity_id": object})
+    journey = conversions.loc[0, "journey_id"]
+    conversions.loc[conversions["journey_id"] == journey, "opportunity_id"] = None
+    table = timing_credit_table(touches, conversions, FIXED)
+    assert (table["opportunities"] == len(events)).all()
+    assert (table["credited_deals"] == len(events) - 1).all()
