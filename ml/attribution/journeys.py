@@ -50,6 +50,30 @@ def _reject_rows(frame: pd.DataFrame, bad: pd.Series, table: str, field: str, ru
         )
 
 
+def _require_labels(frame: pd.DataFrame, table: str, fields: tuple[str, ...]) -> None:
+    """Reject blank values in `fields` of `frame` and convert those columns to strings."""
+    for field in fields:
+        blank = frame[field].isna() | (frame[field].astype(str).str.strip() == "")
+        _reject_rows(frame, blank, table, field, "a non-blank string")
+        frame[field] = frame[field].astype(str)
+
+
+def _finite_numbers(
+    frame: pd.DataFrame,
+    table: str,
+    field: str,
+    rows: pd.Series | None = None,
+    rule: str = "a finite number",
+) -> pd.Series:
+    """Return `field` as floats, rejecting values that are not finite (only in `rows` if set)."""
+    numbers = pd.to_numeric(frame[field], errors="coerce").astype(float)
+    bad = ~np.isfinite(numbers)
+    if rows is not None:
+        bad &= rows
+    _reject_rows(frame, bad, table, field, rule)
+    return numbers
+
+
 def _parse_times(frame: pd.DataFrame, table: str, field: str) -> pd.Series:
     times = pd.to_datetime(frame[field], utc=True, errors="coerce")
     _reject_rows(frame, times.isna(), table, field, "a time stamp (tz-aware, or naive as UTC)")
@@ -65,10 +89,7 @@ def prepare_touches(touches: pd.DataFrame, config: AttributionConfig) -> pd.Data
     """
     _check_columns(touches, "touches", TOUCH_COLUMNS)
     frame = touches.loc[:, list(TOUCH_COLUMNS)].reset_index(drop=True).copy()
-    for field in ("journey_id", "touch_id", "channel"):
-        blank = frame[field].isna() | (frame[field].astype(str).str.strip() == "")
-        _reject_rows(frame, blank, "touches", field, "a non-blank string")
-        frame[field] = frame[field].astype(str)
+    _require_labels(frame, "touches", ("journey_id", "touch_id", "channel"))
     frame["touched_at"] = _parse_times(frame, "touches", "touched_at")
     duplicate = frame.duplicated(["journey_id", "touch_id"])
     _reject_rows(frame, duplicate, "touches", "touch_id", "a touch id unique within its journey")
@@ -87,16 +108,11 @@ def prepare_conversions(conversions: pd.DataFrame) -> pd.DataFrame:
     """
     _check_columns(conversions, "conversions", CONVERSION_COLUMNS)
     frame = conversions.loc[:, list(CONVERSION_COLUMNS)].reset_index(drop=True).copy()
-    for field in ("conversion_id", "journey_id", "conversion_type"):
-        blank = frame[field].isna() | (frame[field].astype(str).str.strip() == "")
-        _reject_rows(frame, blank, "conversions", field, "a non-blank string")
-        frame[field] = frame[field].astype(str)
+    _require_labels(frame, "conversions", ("conversion_id", "journey_id", "conversion_type"))
     duplicate = frame.duplicated("conversion_id")
     _reject_rows(frame, duplicate, "conversions", "conversion_id", "a unique conversion id")
     frame["converted_at"] = _parse_times(frame, "conversions", "converted_at")
-    revenue = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
-    _reject_rows(frame, ~np.isfinite(revenue), "conversions", "revenue", "a finite number")
-    frame["revenue"] = revenue
+    frame["revenue"] = _finite_numbers(frame, "conversions", "revenue")
     return frame
 
 

@@ -44,7 +44,12 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
-from ml.attribution.journeys import _check_columns, _parse_times, _reject_rows
+from ml.attribution.journeys import (
+    _check_columns,
+    _finite_numbers,
+    _parse_times,
+    _require_labels,
+)
 from ml.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -166,15 +171,10 @@ def _checked(
     """
     _check_columns(frame, table, (*labels, time, *numbers))
     frame = frame.reset_index(drop=True).copy()
-    for name in labels:
-        blank = frame[name].isna() | (frame[name].astype(str).str.strip() == "")
-        _reject_rows(frame, blank, table, name, "a non-blank string")
-        frame[name] = frame[name].astype(str)
+    _require_labels(frame, table, labels)
     frame[time] = _parse_times(frame, table, time)
     for name in numbers:
-        number = pd.to_numeric(frame[name], errors="coerce").astype(float)
-        _reject_rows(frame, ~np.isfinite(number), table, name, "a finite number")
-        frame[name] = number
+        frame[name] = _finite_numbers(frame, table, name)
     return frame
 
 
@@ -588,10 +588,13 @@ def timing_credit_table(
         ("journey_id", "conversion_type"),
         "converted_at",
     )
-    revenue = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
-    bad = (frame["conversion_type"] == "closed_won") & ~np.isfinite(revenue)
-    _reject_rows(frame, bad, "conversions", "revenue", "a finite number on a closed_won row")
-    frame["revenue"] = revenue
+    frame["revenue"] = _finite_numbers(
+        frame,
+        "conversions",
+        "revenue",
+        rows=frame["conversion_type"] == "closed_won",
+        rule="a finite number on a closed_won row",
+    )
     if touches.empty or frame.empty:
         return empty
     won = frame[frame["conversion_type"] == "closed_won"]
