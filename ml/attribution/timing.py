@@ -375,18 +375,6 @@ def _fit_hazard(
     return _HazardFit(beta, information, loglik, shapes)
 
 
-def _log_relative_hazard(
-    problem: _Problem, shapes: dict[str, tuple[float, float]], beta: np.ndarray
-) -> np.ndarray:
-    """Return the fitted log hazard per (journey, week), up to each journey's own level."""
-    channels = problem.channels
-    months = problem.months @ beta[len(channels) :]
-    log_relative = np.tile(months[None, :], (problem.counts.shape[0], 1))
-    for column, channel in enumerate(channels):
-        log_relative += beta[column] * _channel_exposure(problem.counts, column, shapes[channel])
-    return log_relative
-
-
 def _account_levels(
     log_relative: np.ndarray, event_journey: np.ndarray, event_week: np.ndarray
 ) -> np.ndarray:
@@ -433,10 +421,21 @@ def timing_attribution(
             stamp does not parse or a value is not a finite number.
         ValueError: When no opportunity falls inside the window.
     """
-    config = config or TimingConfig()
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     events = _checked(events, "events", ("journey_id",), "event_at")
     credited = _checked(credited, "credited", ("journey_id",), "event_at", ("value",))
+    return _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
+
+
+def _fit_and_credit(
+    touches: pd.DataFrame,
+    events: pd.DataFrame,
+    credited: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    config: TimingConfig,
+) -> TimingResult:
+    """Run `timing_attribution` on frames that `_checked` has already validated."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     start = start.tz_localize("UTC") if start.tzinfo is None else start
     end = end.tz_localize("UTC") if end.tzinfo is None else end
@@ -472,18 +471,21 @@ def timing_attribution(
     fit = _fit_hazard(problem, shapes, np.zeros(len(channels) + months.shape[1]))
     beta, shapes = fit.beta, fit.shapes
     standard_errors = np.sqrt(np.clip(np.diag(np.linalg.inv(fit.information)), 0, None))
-    log_relative = _log_relative_hazard(problem, shapes, beta)
+    exposure = np.stack(
+        [
+            _channel_exposure(counts, column, shapes[channel])
+            for column, channel in enumerate(channels)
+        ],
+        axis=1,
+    )
+    log_relative = np.einsum("jcw,c->jw", exposure, beta[: len(channels)])
+    log_relative += (months @ beta[len(channels) :])[None, :]
     level_of_journey = _account_levels(log_relative, event_journey, event_week)
 
     # The credit uses the coefficients shrunk towards 0 by `shrinkage` standard errors.
     credited_beta = np.sign(beta) * np.clip(
         np.abs(beta) - config.shrinkage * standard_errors, 0, None
     )
-    contribution = np.zeros_like(counts)
-    for column, channel in enumerate(channels):
-        contribution[:, column, :] = credited_beta[column] * _channel_exposure(
-            counts, column, shapes[channel]
-        )
 
     credited_week = _week_index(credited["event_at"], start)
     credited_journey = journeys.get_indexer(credited["journey_id"])
@@ -503,7 +505,7 @@ def timing_attribution(
     net: dict[str, float] = {}
     net_share: dict[str, np.ndarray] = {}
     for column, channel in enumerate(channels):
-        removed = np.clip(contribution[credited_journey, column, :], 0, None)
+        removed = np.clip(credited_beta[column] * exposure[credited_journey, column, :], 0, None)
         caused = 1 - np.exp(-removed[rows, credited_week])
         hazard = np.clip(
             level[:, None] * np.exp(log_relative[credited_journey] - removed),
@@ -632,7 +634,7 @@ def timing_credit_table(
     # observed, and a later touch (a wrong clock, say) would otherwise lengthen the weeks in
     # which a credited account "would have" opened anyway and cut the net credit.
     end = frame["converted_at"].max() + pd.Timedelta(days=1)
-    result = timing_attribution(touches, events, credited, start, end, config)
+    result = _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
     channels = list(result.coefficients)
     shares = result.shares().reindex(channels).fillna(0.0)
     return pd.DataFrame(
