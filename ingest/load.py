@@ -32,6 +32,7 @@ from ingest.warehouse import (
     ledger_hashes,
 )
 from ml.errors import ConfigurationError, DataQualityError, InputFileError
+from ml.io import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -105,20 +106,16 @@ def load_source(
         return [LoadReport(table.table, source_present=False) for table in spec.tables]
 
     loaded_at = datetime.now(UTC)
-    con.execute("begin transaction")
     try:
-        ensure_bookkeeping_tables(con)
-        reports = []
-        for table in spec.tables:
-            included = [f for f in files[table.table] if f.rel_path not in exclude]
-            report = _load_table(con, table, included, loaded_at, future_tolerance)
-            report.files_rejected = len(files[table.table]) - len(included)
-            report.files_seen += report.files_rejected
-            reports.append(report)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            ensure_bookkeeping_tables(con)
+            reports = []
+            for table in spec.tables:
+                included = [f for f in files[table.table] if f.rel_path not in exclude]
+                report = _load_table(con, table, included, loaded_at, future_tolerance)
+                report.files_rejected = len(files[table.table]) - len(included)
+                report.files_seen += report.files_rejected
+                reports.append(report)
     finally:
         drop_stage(con)
         con.execute(f"drop table if exists {CHECKED}")
@@ -208,8 +205,7 @@ def _record_rejected_files(
 ) -> None:
     """Make `quarantine.rejected_files` list exactly these files for the source."""
     current = {(f.path, f.content_hash) for f in rejected}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         ensure_bookkeeping_tables(con)
         stored = set(
             con.execute(
@@ -242,10 +238,6 @@ def _record_rejected_files(
                     rejected_at,
                 ],
             )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _load_table(

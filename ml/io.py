@@ -30,6 +30,18 @@ def connect(
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: commit on success, roll back on any exception."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Return whether `schema.table` exists as a table or view."""
     found = con.execute(
@@ -55,14 +67,10 @@ def replace_table(
     con.execute(f'create schema if not exists "{schema}"')
     con.register("_frame_to_write", frame)
     try:
-        con.execute("begin transaction")
-        con.execute(
-            f'create or replace table "{schema}"."{table}" as select * from _frame_to_write'
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(
+                f'create or replace table "{schema}"."{table}" as select * from _frame_to_write'
+            )
     finally:
         con.unregister("_frame_to_write")
     logger.info("wrote %s rows to %s.%s", len(frame), schema, table)

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from ml.errors import DataQualityError
+from ml.io import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +167,7 @@ def register_model(
         return version, False
 
     artifact = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         champion = _champion_version(con, registration.model_name)
         status = CANDIDATE if champion else CHAMPION
         metrics = registration.metrics
@@ -202,10 +202,6 @@ def register_model(
                 artifact,
             ],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     logger.info("registered model %s version %s as %s", registration.model_name, version, status)
     return version, True
 

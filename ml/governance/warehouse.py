@@ -25,7 +25,7 @@ from ml.governance.registry import (
     register_model,
 )
 from ml.governance.review import ReviewConfig, ReviewResult, review_model
-from ml.io import read_table, table_exists
+from ml.io import read_table, table_exists, transaction
 from ml.metadata import current_git_commit
 from ml.scoring.propensity import build_snapshots
 from ml.scoring.warehouse import (
@@ -270,19 +270,15 @@ def _replace_rows(
     con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, row: dict[str, object]
 ) -> None:
     """Replace the rows of one review (model, version, review end) with `frame`."""
-    con.execute("begin transaction")
     try:
-        con.execute(
-            f"delete from {SCHEMA}.{table} where model_name = ? and version = ? "
-            "and review_end is not distinct from ?",
-            [row["model_name"], row["version"], row["review_end"]],
-        )
-        con.register("_governance_rows", frame)
-        con.execute(f"insert into {SCHEMA}.{table} by name select * from _governance_rows")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(
+                f"delete from {SCHEMA}.{table} where model_name = ? and version = ? "
+                "and review_end is not distinct from ?",
+                [row["model_name"], row["version"], row["review_end"]],
+            )
+            con.register("_governance_rows", frame)
+            con.execute(f"insert into {SCHEMA}.{table} by name select * from _governance_rows")
     finally:
         con.unregister("_governance_rows")
 

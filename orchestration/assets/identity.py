@@ -17,7 +17,7 @@ from dagster import (
 from ml.identity import IdentityConfig
 from ml.identity.privacy import rows_with_erased_email
 from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
-from ml.io import read_table, replace_table, table_exists
+from ml.io import read_table, replace_table, table_exists, transaction
 from orchestration.resources import WarehouseResource
 
 PERSON_RECORDS = AssetKey(["intermediate", "int_identity__person_records_unioned"])
@@ -83,8 +83,7 @@ def _erase_quarantined_rows(con: duckdb.DuckDBPyConnection, erased: pd.DataFrame
         return 0
     # NOTE: only emails are matched, so a rejected row that names the person by handle, id or
     # name alone is kept. An operator deletes such rows (docs/known-shortcomings.md).
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         candidates = con.execute(
             "select rowid as row_id, value, record from quarantine.rejected_rows "
             "where contains(value, '@') or contains(record, '@')"
@@ -95,10 +94,6 @@ def _erase_quarantined_rows(con: duckdb.DuckDBPyConnection, erased: pd.DataFrame
             con.execute(
                 "delete from quarantine.rejected_rows where rowid in (select unnest(?))", [row_ids]
             )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return len(row_ids)
 
 
