@@ -155,7 +155,7 @@ def _timing_section(con: duckdb.DuckDBPyConnection) -> list[str]:
         "",
         f"Timing model (fct_channel_timing_credit), fitted on {opportunities} opportunities. It",
         "compares each account with itself, so intent that is constant for an account cancels.",
-        "It needs thousands of opportunities; where the coefficient's 95% interval spans 0,",
+        "It needs thousands of opportunities. Where the coefficient's 95% interval spans 0,",
         "read the share as noise:",
     ]
     return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]

@@ -225,8 +225,9 @@ def attribution_timing_credit(
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
         conversions = read_table(con, "marts", "fct_conversions")
-    conversions["revenue"] = conversions["revenue"].astype(float)
     credit = timing_credit_table(touches, conversions)
+    opportunities = int(credit["opportunities"].max()) if len(credit) else 0
+    credited_deals = int(credit["credited_deals"].max()) if len(credit) else 0
     if credit.empty:
         context.log.warning(
             "timing credit is empty: it needs touches, opportunity_created conversions and "
@@ -234,8 +235,7 @@ def attribution_timing_credit(
         )
     else:
         context.log.info(
-            f"timing model: {int(credit['opportunities'].iloc[0])} opportunities, "
-            f"{int(credit['credited_deals'].iloc[0])} won deals credited"
+            f"timing model: {opportunities} opportunities, {credited_deals} won deals credited"
         )
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "timing_credit", credit)
@@ -243,8 +243,8 @@ def attribution_timing_credit(
     return MaterializeResult(
         metadata={
             "rows": len(credit),
-            "opportunities": int(credit["opportunities"].max()) if len(credit) else 0,
-            "credited_deals": int(credit["credited_deals"].max()) if len(credit) else 0,
+            "opportunities": opportunities,
+            "credited_deals": credited_deals,
             **{f"share_{row.channel}": float(row.share) for row in top.itertuples()},
         }
     )
