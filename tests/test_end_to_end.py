@@ -203,8 +203,8 @@ def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     deals = pd.read_csv(simulated_run.truth_dir / "deals.csv")
     new_business = deals[deals["deal_type"] == "newbusiness"]
     won = new_business[new_business["stage"] == "closedwon"]
-    # Every won new-business deal opened inside the window, so each is credited, and the
-    # hazard sees every new-business opportunity (none opens after the account's first win).
+    # Every won new-business deal opened inside the window, so each is credited. The hazard
+    # is fitted on every new-business opportunity, since none opens after the first win.
     assert (timing["deals_credited"] == len(won)).all()
     assert (timing["opportunities_fitted"] == len(new_business)).all()
     assert timing["credit_share"].sum() == pytest.approx(1.0)

@@ -10,15 +10,16 @@ of the same six-week block. Whatever is constant for an account over a block can
    earlier weeks, each week's count multiplied by `decay` per week of age. The exposure is
    `1 - exp(-D / saturation)`. Each channel's decay (its conversion window) is picked from a
    grid by likelihood, one channel at a time (`select_shapes`), or fixed per channel.
-2. **Weekly hazard.** The log hazard of an opportunity opening in a week is an account
-   term plus `sum_c beta_c x exposure_c` plus a calendar-month term. Conditioning removes
-   the account term: a time-stratified case-crossover design, fitted as a conditional
-   logistic regression by Newton steps. Each opportunity is compared with the other weeks
-   of its calendar block (`block_weeks`). Fixed blocks, not windows centred on the event,
-   avoid the overlap bias of centred windows. The weeks of a block before its opportunity
-   are weeks in which the account did not open one, a selected sample when the weekly
-   chance is high; short blocks keep that bias small. (An offset for it, with the chance
-   taken from a first fit, made the simulator's accuracy worse and was dropped.)
+2. **Weekly hazard.** The log hazard of an opportunity opening in a week is an account term
+   plus `sum_c beta_c x exposure_c` plus a calendar-month term. Conditioning removes the
+   account term: a time-stratified case-crossover design, fitted as a conditional logistic
+   regression by Newton steps. Each opportunity is compared with the other weeks of its
+   block (`block_weeks` long, counted from the window's first week). Fixed blocks, not
+   windows centred on the event, avoid the overlap bias of centred windows. The weeks of a
+   block before its opportunity are weeks in which the account did not open one. They are a
+   selected sample when the weekly chance is high, and short blocks keep that bias small.
+   (An offset for it, with the chance taken from a first fit, made the simulator's accuracy
+   worse and was dropped.)
 3. **Credit.** Removing channel c from a credited opportunity's week lowers its hazard by
    the factor `exp(-beta_c x exposure_c)`. The share of that opportunity c caused is
    `1 - exp(-beta_c x exposure_c)`, with `beta_c` moved `shrinkage` standard errors towards 0
@@ -70,7 +71,8 @@ class TimingConfig:
     """Settings of `timing_attribution`.
 
     Attributes:
-        block_weeks: Length of the calendar blocks whose weeks are compared with each other.
+        block_weeks: Length in weeks of the blocks, counted from the window's first week,
+            whose weeks are compared with each other.
         decays: Candidate weekly decays of a channel's touch count.
         saturations: Candidate decayed counts at which exposure reaches `1 - 1/e`.
         select_shapes: Pick each channel's decay and saturation by likelihood; with False
@@ -167,7 +169,7 @@ def _checked(
 
     Raises:
         AttributionInputError: A column is missing, a label is blank, a time stamp does not
-            parse or a number is not finite; the message names the table, row and field.
+            parse or a number is not finite. The message names the table, row and field.
     """
     _check_columns(frame, table, (*labels, time, *numbers))
     frame = frame.reset_index(drop=True).copy()
@@ -240,7 +242,7 @@ def _block_strata(
 def _fit_conditional_logit(
     design: np.ndarray, strata: _Strata, beta: np.ndarray, iterations: int, penalty: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Newton steps on the penalised conditional log-likelihood.
+    """Run Newton steps on the penalised conditional log-likelihood.
 
     Returns the coefficients, the information matrix (penalty included) and the
     log-likelihood without the penalty.
@@ -268,7 +270,7 @@ def _fit_conditional_logit(
 
 
 def _month_design(start: pd.Timestamp, weeks: int) -> np.ndarray:
-    """Calendar-month indicators (January left out) of each week's middle day."""
+    """Return calendar-month indicators (January left out) of each week's middle day."""
     months = np.array([(start + pd.Timedelta(days=7 * week + 3)).month for week in range(weeks)])
     return np.stack([months == month for month in range(2, 13)], axis=1).astype(float)
 
@@ -310,7 +312,7 @@ def _exposure_rows(
     shapes: dict[str, tuple[float, float]],
     strata: _Strata,
 ) -> np.ndarray:
-    """Exposure of each channel, with its own shape, at every row of the design."""
+    """Return each channel's exposure, with its own shape, at every row of the design."""
     columns = [
         _channel_exposure(counts, column, shapes[channel])[strata.journey, strata.week]
         for column, channel in enumerate(channels)
@@ -622,7 +624,7 @@ def timing_credit_table(
     if events.empty or credited.empty:
         return empty
     # A touch a year before the first opportunity keeps at most 0.9 ** 52 of its weight, so
-    # older touches are left out. A warehouse that also holds an older funnel (Olist, say)
+    # older touches are left out. A warehouse that also contains an older funnel (Olist, say)
     # then does not stretch the weekly arrays over years without opportunities.
     earliest = events["event_at"].min() - pd.Timedelta(weeks=EXPOSURE_MEMORY_WEEKS)
     touches = touches[touches["touched_at"] >= earliest]
@@ -630,9 +632,9 @@ def timing_credit_table(
         return empty
     first = min(touches["touched_at"].min(), events["event_at"].min()).normalize()
     start = first - pd.Timedelta(days=first.dayofweek)
-    # The window ends with the conversion data: after the last conversion no opportunity is
-    # observed, and a later touch (a wrong clock, say) would otherwise lengthen the weeks in
-    # which a credited account "would have" opened anyway and cut the net credit.
+    # The window ends with the conversion data, because no opportunity is observed after the
+    # last conversion. A later touch (a wrong clock, say) would otherwise add weeks in which a
+    # credited account "would have" opened anyway, and so cut the net credit.
     end = frame["converted_at"].max() + pd.Timedelta(days=1)
     result = _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
     channels = list(result.coefficients)

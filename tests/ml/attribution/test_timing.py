@@ -167,7 +167,7 @@ def test_weekly_counts_and_decay_use_earlier_weeks_only():
     assert decayed[0, 0].tolist() == [0.0, 2.0, 2.0]
 
 
-def test_blocks_follow_the_calendar():
+def test_blocks_count_from_window_start():
     strata = _block_strata(np.array([0, 1]), np.array([3, 14]), block=13, weeks=20)
     first = strata.stratum == 0
     second = strata.stratum == 1
@@ -201,19 +201,30 @@ def test_config_rejects_out_of_range_values(settings):
         TimingConfig(**settings)
 
 
-def test_credit_table_times_won_deals_at_creation(world):
-    touches, events = world
-    opened = events.head(300).reset_index(drop=True)
-    deal = "d" + opened.index.astype(str)
-    pipeline = pd.DataFrame(
+def _opportunities(events: pd.DataFrame) -> pd.DataFrame:
+    """Each opportunity of `events` as an `opportunity_created` row of `marts.fct_conversions`."""
+    opened = events.reset_index(drop=True)
+    return pd.DataFrame(
         {
             "journey_id": opened["journey_id"],
-            "opportunity_id": deal,
+            "opportunity_id": "d" + opened.index.astype(str),
             "conversion_type": "opportunity_created",
             "converted_at": opened["event_at"],
             "revenue": 0.0,
         }
     )
+
+
+def _pipeline(events: pd.DataFrame) -> pd.DataFrame:
+    """Each opportunity of `events` and its won deal, as `marts.fct_conversions` rows."""
+    pipeline = _opportunities(events)
+    won = pipeline.assign(conversion_type="closed_won", revenue=1000.0)
+    return pd.concat([pipeline, won], ignore_index=True)
+
+
+def test_credit_table_times_won_deals_at_creation(world):
+    touches, events = world
+    pipeline = _opportunities(events.head(300))
     won = pipeline.iloc[:100].assign(
         conversion_type="closed_won",
         converted_at=lambda frame: frame["converted_at"] + pd.Timedelta(days=60),
@@ -226,6 +237,7 @@ def test_credit_table_times_won_deals_at_creation(world):
     )
     orphan = won.iloc[:1].assign(opportunity_id="no-opportunity")
     conversions = pd.concat([pipeline, won, expansion, orphan], ignore_index=True)
+
     table = timing_credit_table(touches, conversions)
     assert list(table.columns) == list(TIMING_CREDIT_COLUMNS)
     assert set(table["channel"]) == {"chat", "event"}
@@ -236,47 +248,21 @@ def test_credit_table_times_won_deals_at_creation(world):
 
 def test_credit_table_without_won_deals_is_empty(world):
     touches, events = world
-    pipeline = (
-        events.head(5)
-        .assign(opportunity_id="d", conversion_type="opportunity_created", revenue=0.0)
-        .rename(columns={"event_at": "converted_at"})
-    )
-    table = timing_credit_table(touches, pipeline)
+    table = timing_credit_table(touches, _opportunities(events.head(5)))
     assert table.empty
     assert list(table.columns) == list(TIMING_CREDIT_COLUMNS)
 
 
 def test_credit_table_ignores_touches_years_before(world):
     touches, events = world
-    pipeline = events.assign(
-        opportunity_id="d" + events.index.astype(str),
-        conversion_type="opportunity_created",
-        revenue=0.0,
-    ).rename(columns={"event_at": "converted_at"})
-    won = pipeline.assign(conversion_type="closed_won", revenue=1000.0)
+    conversions = _pipeline(events)
     old = touches.head(50).assign(
         journey_id="old", touched_at=START - pd.Timedelta(weeks=300), channel="legacy"
     )
-    with_old = timing_credit_table(pd.concat([touches, old]), pd.concat([pipeline, won]))
-    without_old = timing_credit_table(touches, pd.concat([pipeline, won]))
+    with_old = timing_credit_table(pd.concat([touches, old]), conversions)
+    without_old = timing_credit_table(touches, conversions)
     assert "legacy" not in set(with_old["channel"])
     pd.testing.assert_frame_equal(with_old, without_old)
-
-
-def _pipeline(events: pd.DataFrame) -> pd.DataFrame:
-    """Each opportunity of `events` and its won deal, as `marts.fct_conversions` rows."""
-    opened = events.reset_index(drop=True)
-    pipeline = pd.DataFrame(
-        {
-            "journey_id": opened["journey_id"],
-            "opportunity_id": "d" + opened.index.astype(str),
-            "conversion_type": "opportunity_created",
-            "converted_at": opened["event_at"],
-            "revenue": 0.0,
-        }
-    )
-    won = pipeline.assign(conversion_type="closed_won", revenue=1000.0)
-    return pd.concat([pipeline, won], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -322,7 +308,7 @@ def test_credit_table_rejects_a_missing_journey_id(small_world):
         timing_credit_table(touches, _pipeline(events), FIXED)
 
 
-def test_credit_table_rejects_nan_revenue_of_a_won_deal(small_world):
+def test_credit_table_rejects_nan_won_revenue(small_world):
     # One NaN revenue used to turn every channel's revenue_credit into NaN.
     touches, events = small_world
     conversions = _pipeline(events)
@@ -355,7 +341,7 @@ def test_credit_table_rejects_an_unreadable_time(small_world, table, field):
         timing_credit_table(frames["touches"], frames["conversions"], FIXED)
 
 
-def test_credit_table_reads_naive_and_string_times_as_utc(small_world):
+def test_credit_table_times_as_utc(small_world):
     touches, events = small_world
     conversions = _pipeline(events)
     expected = timing_credit_table(touches, conversions, FIXED)
