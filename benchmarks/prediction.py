@@ -63,12 +63,19 @@ SEED = 42
 FOLDS = 5
 # Candidate settings for the nested selection. All use 5 seed-averaged models and Platt
 # calibration fitted on 3 inner folds. "narrow" is the setting an earlier version of this
-# benchmark had picked on the outer folds; nested selection keeps that choice honest.
+# benchmark had picked on the outer folds; nested selection keeps that choice honest. The
+# two "trees" settings blend "narrow" with 500 extremely randomised trees, at the forest
+# settings that did best on the exploration rows described in docs/benchmarks.md.
 _DEFAULTS = ClassifierConfig(calibration="platt", inner_folds=3, ensemble_size=5, seed=SEED)
+_NARROW = replace(_DEFAULTS, max_features=0.3, min_samples_leaf=150)
 CANDIDATES = {
     "defaults": _DEFAULTS,
-    "narrow": replace(_DEFAULTS, max_features=0.3, min_samples_leaf=150),
+    "narrow": _NARROW,
     "shallow": replace(_DEFAULTS, max_leaf_nodes=7, max_iter=900),
+    "narrow_trees": replace(_NARROW, extra_trees=500),
+    "narrow_trees_heavy": replace(
+        _NARROW, extra_trees=500, extra_trees_weight=0.7, extra_trees_max_features=1.0
+    ),
 }
 
 

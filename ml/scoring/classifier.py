@@ -2,9 +2,11 @@
 
 The model averages the probabilities of several histogram gradient-boosting classifiers
 that differ only in their random seed, because each split considers a random subset of
-features. It can then map the averaged probability through a Platt (logistic on the logit)
-or isotonic calibrator. The calibrator is fitted on inner cross-validated predictions, so
-it is never fitted on predictions for rows that the boosted models were trained on.
+features. It can blend in a forest of extremely randomised trees, averaging the two
+models' logits: the forest's random split points make errors unlike the boosted models'.
+It can then map the result through a Platt (logistic on the logit) or isotonic calibrator.
+The calibrator is fitted on inner cross-validated predictions, so it is never fitted on
+predictions for rows that the models were trained on.
 """
 
 import logging
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -43,6 +45,11 @@ class ClassifierConfig:
         inner_folds: Folds for the out-of-fold predictions the calibrator is fitted on.
         monotonic: Feature name -> +1 (probability rises with it) or -1 (falls).
         seed: Seed of the first model and of the inner fold split.
+        extra_trees: Trees in the blended extremely randomised forest (0: no forest).
+        extra_trees_weight: Weight of the forest's logit in the blend. The boosted models'
+            logit gets 1 minus this weight.
+        extra_trees_min_samples_leaf: Minimum rows in a leaf of the forest.
+        extra_trees_max_features: Fraction of features each split of the forest considers.
     """
 
     learning_rate: float = 0.02
@@ -56,6 +63,10 @@ class ClassifierConfig:
     inner_folds: int = 5
     monotonic: dict[str, int] = field(default_factory=dict)
     seed: int = 0
+    extra_trees: int = 0
+    extra_trees_weight: float = 0.5
+    extra_trees_min_samples_leaf: int = 10
+    extra_trees_max_features: float = 0.8
 
     def __post_init__(self) -> None:
         if self.calibration not in CALIBRATION_METHODS:
@@ -67,6 +78,19 @@ class ClassifierConfig:
             raise ConfigurationError(f"ensemble_size must be >= 1, got {self.ensemble_size}")
         if self.inner_folds < 2:
             raise ConfigurationError(f"inner_folds must be >= 2, got {self.inner_folds}")
+        if self.extra_trees < 0 or not 0 <= self.extra_trees_weight <= 1:
+            raise ConfigurationError(
+                f"extra_trees {self.extra_trees} and extra_trees_weight "
+                f"{self.extra_trees_weight} are invalid; expected >= 0 and between 0 and 1"
+            )
+
+
+@dataclass
+class _Fitted:
+    """The boosted models and the optional forest, fitted on the same rows."""
+
+    boosted: list[HistGradientBoostingClassifier]
+    forest: ExtraTreesClassifier | None
 
 
 class CalibratedBoostedClassifier:
@@ -75,6 +99,7 @@ class CalibratedBoostedClassifier:
     def __init__(self, config: ClassifierConfig) -> None:
         self.config = config
         self.models: list[HistGradientBoostingClassifier] = []
+        self.forest: ExtraTreesClassifier | None = None
         self.calibrator: IsotonicRegression | LogisticRegression | None = None
         self.feature_names: list[str] = []
 
@@ -95,19 +120,29 @@ class CalibratedBoostedClassifier:
             for offset in range(config.ensemble_size)
         ]
 
-    @staticmethod
-    def _average(
-        models: list[HistGradientBoostingClassifier], features: pd.DataFrame
-    ) -> np.ndarray:
-        return np.mean([model.predict_proba(features)[:, 1] for model in models], axis=0)
+    def _average(self, fitted: _Fitted, features: pd.DataFrame) -> np.ndarray:
+        boosted = np.mean([model.predict_proba(features)[:, 1] for model in fitted.boosted], axis=0)
+        if fitted.forest is None:
+            return boosted
+        forest = fitted.forest.predict_proba(features)[:, 1]
+        weight = self.config.extra_trees_weight
+        blended = (1 - weight) * self._logit_column(boosted) + weight * self._logit_column(forest)
+        return expit(blended[:, 0])
 
-    def _fit_models(
-        self, features: pd.DataFrame, labels: np.ndarray
-    ) -> list[HistGradientBoostingClassifier]:
+    def _fit_models(self, features: pd.DataFrame, labels: np.ndarray) -> _Fitted:
+        config = self.config
         models = self._new_models(list(features.columns))
         for model in models:
             model.fit(features, labels)
-        return models
+        forest = None
+        if config.extra_trees:
+            forest = ExtraTreesClassifier(
+                n_estimators=config.extra_trees,
+                min_samples_leaf=config.extra_trees_min_samples_leaf,
+                max_features=config.extra_trees_max_features,
+                random_state=config.seed,
+            ).fit(features, labels)
+        return _Fitted(models, forest)
 
     def _fit_calibrator(self, features: pd.DataFrame, labels: np.ndarray) -> None:
         """Fit the calibrator on out-of-fold averaged probabilities of the training rows."""
@@ -116,8 +151,8 @@ class CalibratedBoostedClassifier:
             self.config.inner_folds, shuffle=True, random_state=self.config.seed
         )
         for train_rows, held_out_rows in splitter.split(features, labels):
-            models = self._fit_models(features.iloc[train_rows], labels[train_rows])
-            out_of_fold[held_out_rows] = self._average(models, features.iloc[held_out_rows])
+            fitted = self._fit_models(features.iloc[train_rows], labels[train_rows])
+            out_of_fold[held_out_rows] = self._average(fitted, features.iloc[held_out_rows])
 
         if self.config.calibration == "isotonic":
             isotonic = IsotonicRegression(
@@ -153,12 +188,14 @@ class CalibratedBoostedClassifier:
                 "expected both 0 and 1"
             )
         self.feature_names = list(features.columns)
-        self.models = self._fit_models(features, labels)
+        fitted = self._fit_models(features, labels)
+        self.models, self.forest = fitted.boosted, fitted.forest
         if self.config.calibration != "none":
             self._fit_calibrator(features, labels)
         logger.info(
-            "fitted %s boosted models on %s rows (calibration %s)",
+            "fitted %s boosted models and %s extra trees on %s rows (calibration %s)",
             len(self.models),
+            self.config.extra_trees,
             labels.size,
             self.config.calibration,
         )
@@ -168,7 +205,7 @@ class CalibratedBoostedClassifier:
         """Return the calibrated probability of class 1 for each row."""
         if not self.models:
             raise DataQualityError("classifier is not fitted: call fit before predict_proba")
-        raw = self._average(self.models, features[self.feature_names])
+        raw = self._average(_Fitted(self.models, self.forest), features[self.feature_names])
         if isinstance(self.calibrator, IsotonicRegression):
             return np.asarray(self.calibrator.predict(raw))
         if isinstance(self.calibrator, LogisticRegression):

@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import logit
+from sklearn.ensemble import ExtraTreesClassifier
 from threadpoolctl import threadpool_limits
 
 from ml.errors import ConfigurationError, DataQualityError
@@ -94,3 +96,27 @@ def test_fit_single_class_raises():
 def test_config_invalid_calibration_raises():
     with pytest.raises(ConfigurationError, match="calibration 'beta' is invalid"):
         ClassifierConfig(calibration="beta")
+
+
+def test_extra_trees_blend_averages_the_two_logits():
+    features, labels = sample(1_500, seed=6)
+    test_x, _ = sample(300, seed=7)
+    forest = {"extra_trees": 50, "extra_trees_min_samples_leaf": 5}
+    boosted = CalibratedBoostedClassifier(ClassifierConfig(**SMALL)).fit(features, labels)
+    alone = ClassifierConfig(**SMALL, **forest, extra_trees_weight=1.0)
+    trees = CalibratedBoostedClassifier(alone).fit(features, labels)
+    direct = ExtraTreesClassifier(n_estimators=50, min_samples_leaf=5, max_features=0.8)
+    direct = direct.set_params(random_state=0).fit(features, labels)
+    clip = 1e-6
+    expected = np.clip(direct.predict_proba(test_x)[:, 1], clip, 1 - clip)
+    np.testing.assert_allclose(trees.predict_proba(test_x), expected)
+    blend = ClassifierConfig(**SMALL, **forest, extra_trees_weight=0.25)
+    blended = CalibratedBoostedClassifier(blend).fit(features, labels).predict_proba(test_x)
+    boosted_logit = logit(np.clip(boosted.predict_proba(test_x), clip, 1 - clip))
+    np.testing.assert_allclose(logit(blended), 0.75 * boosted_logit + 0.25 * logit(expected))
+
+
+@pytest.mark.parametrize("settings", [{"extra_trees": -1}, {"extra_trees_weight": 1.5}])
+def test_config_invalid_extra_trees_raises(settings):
+    with pytest.raises(ConfigurationError, match="extra_trees"):
+        ClassifierConfig(**settings)
