@@ -5,6 +5,7 @@ Uses the session's simulated run: the simulator plants erasure requests (truth/p
 scan and call note (truth/offline_records.csv).
 """
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -237,6 +238,49 @@ def test_erasure_deletes_quarantined_rows(simulated_run: PipelineRun, tmp_path: 
     assert after.values.tolist() == [[2, "attended", "maybe"]]
     assert not records["record"].str.lower().str.contains(erased_email.lower(), regex=False).any()
     assert erased_metadata == [MetadataValue.int(1)]
+
+
+def test_erasure_deletes_quarantined_rows_by_handle(simulated_run: PipelineRun, tmp_path: Path):
+    # Two forum users without the required id are quarantined. The first has an erased
+    # person's forum handle and no email, the second a handle not on the erasure list.
+    warehouse = tmp_path / "review.duckdb"
+    shutil.copy(simulated_run.warehouse, warehouse)
+    forum_ids = sorted(
+        record.split(":", 1)[1]
+        for record in _erased_record_ids(simulated_run)
+        if record.startswith("discourse:")
+    )
+    assert forum_ids, "the simulated run has no erased person with a forum account"
+    handle = _query(
+        warehouse,
+        "select username from raw.discourse_users where cast(id as varchar) = ?",
+        [forum_ids[0]],
+    )["username"][0]
+    landing = tmp_path / "landing"
+    (landing / "discourse").mkdir(parents=True)
+    (landing / "discourse" / "users_review.json").write_text(
+        json.dumps(
+            [{"username": f" {handle}", "name": None}, {"username": "kept_x9", "name": None}]
+        ),
+        encoding="utf-8",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, landing, "discourse")
+    review_sql = (
+        "select _row_number, field from quarantine.rejected_rows "
+        "where _file = 'discourse/users_review.json' order by _row_number"
+    )
+    before = _query(warehouse, review_sql)
+
+    result = materialize(
+        [identity_resolution],
+        resources={"warehouse": WarehouseResource(database_path=str(warehouse))},
+    )
+
+    after = _query(warehouse, review_sql)
+    assert result.success
+    assert before.values.tolist() == [[1, "id"], [2, "id"]]
+    assert after.values.tolist() == [[2, "id"]]
 
 
 def _majority_truth_person(run: PipelineRun) -> pd.Series:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import re
 from datetime import UTC, datetime
@@ -353,6 +354,63 @@ def rows_with_erased_email(texts: pd.DataFrame, erased: pd.DataFrame) -> pd.Seri
     if texts.empty or not hashes:
         return pd.Series(False, index=texts.index, dtype=bool)
     return texts.map(contains_erased).any(axis=1)
+
+
+# Words of a record that is not JSON: runs of characters other than spaces and punctuation
+# that separates fields.
+WORD_IN_TEXT = re.compile(r"[^\s\"',;:()\[\]{}<>=]+")
+
+
+def _strings_in(record: object) -> list[str]:
+    """Return every string in a JSON record, or every word of text that is not JSON."""
+    if not isinstance(record, str):
+        return []
+    try:
+        parsed = json.loads(record)
+    except ValueError:
+        return WORD_IN_TEXT.findall(record)
+    found: list[str] = []
+    pending = [parsed]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            found.append(item)
+    return found
+
+
+def rows_with_erased_handle(rows: pd.DataFrame, erased: pd.DataFrame) -> pd.Series:
+    """Mark the rows of a handle source that contain, in any field, a handle on the erasure list.
+
+    Raw tables are named `<source>_<name>`, so a row of `slack_users` is searched for the
+    keys `slack:<text>` of `erased_keys`. Each string of the JSON record, and the rejected
+    value, is trimmed as staging trims handles. A field other than the handle that equals an
+    erased handle also matches: erasure removes a row that may be the person's rather than
+    keep one that is.
+
+    Args:
+        rows: `table_name`, `value` and `record` of each candidate row.
+        erased: Erasure list rows with key_type and key_sha256 (`erased_keys`).
+
+    Returns:
+        A boolean Series on the index of `rows`.
+    """
+    hashes = set(erased.loc[erased["key_type"] == "handle", "key_sha256"])
+    source = rows["table_name"].astype(str).str.split("_", n=1).str[0]
+    searched = source.isin(HANDLE_SOURCES)
+    marked = pd.Series(False, index=rows.index, dtype=bool)
+    if not hashes or not searched.any():
+        return marked
+    for index in rows.index[searched]:
+        texts = _strings_in(rows.at[index, "record"])
+        if isinstance(rows.at[index, "value"], str):
+            texts.append(rows.at[index, "value"])
+        keys = {f"{source[index]}:{text.strip()}" for text in texts if text.strip()}
+        marked[index] = any(hash_key(key) in hashes for key in keys)
+    return marked
 
 
 def widen_to_threshold(

@@ -15,7 +15,11 @@ from dagster import (
 )
 
 from ml.identity import IdentityConfig
-from ml.identity.privacy import rows_with_erased_email
+from ml.identity.privacy import (
+    HANDLE_SOURCES,
+    rows_with_erased_email,
+    rows_with_erased_handle,
+)
 from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
 from ml.io import read_table, replace_table, table_exists, transaction
 from orchestration.resources import WarehouseResource
@@ -70,25 +74,28 @@ def _read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
 
 
 def _erase_quarantined_rows(con: duckdb.DuckDBPyConnection, erased: pd.DataFrame) -> int:
-    """Delete the rows of `quarantine.rejected_rows` that contain an erased email.
+    """Delete the rows of `quarantine.rejected_rows` that contain an erased email or handle.
 
     Rejected rows keep the raw row for review and no staging filter reads them, so an erased
-    person's email there is deleted here, on every run, also from rows quarantined after the
-    request was handled.
+    person's email or handle there is deleted here, on every run, also from rows quarantined
+    after the request was handled.
 
     Returns:
         The number of rows deleted.
     """
     if not table_exists(con, "quarantine", "rejected_rows"):
         return 0
-    # NOTE: only emails are matched, so a rejected row that names the person by handle, id or
-    # name alone is kept. An operator deletes such rows (docs/known-shortcomings.md).
+    # NOTE: a rejected row that names the person by an id or a name alone is kept. An
+    # operator deletes such rows (docs/known-shortcomings.md).
     with transaction(con):
         candidates = con.execute(
-            "select rowid as row_id, value, record from quarantine.rejected_rows "
-            "where contains(value, '@') or contains(record, '@')"
+            "select rowid as row_id, table_name, value, record from quarantine.rejected_rows "
+            "where contains(value, '@') or contains(record, '@') "
+            "or split_part(table_name, '_', 1) in (select unnest(?))",
+            [list(HANDLE_SOURCES)],
         ).df()
         erase = rows_with_erased_email(candidates[["value", "record"]], erased)
+        erase |= rows_with_erased_handle(candidates[["table_name", "value", "record"]], erased)
         row_ids = candidates.loc[erase, "row_id"].tolist()
         if row_ids:
             con.execute(

@@ -9,6 +9,7 @@ from ml.identity.privacy import (
     drop_records,
     hash_key,
     rows_with_erased_email,
+    rows_with_erased_handle,
     widen_to_threshold,
 )
 from tests.ml.identity.conftest import person_of
@@ -128,3 +129,39 @@ def test_rows_with_erased_email_empty_list() -> None:
     texts = pd.DataFrame({"value": ["ann@x.io"], "record": [None]})
 
     assert rows_with_erased_email(texts, erased).tolist() == [False]
+
+
+def test_rows_with_erased_handle_searches_handle_sources() -> None:
+    # Only slack:jdoe and github:octo are erased handles. Row 3 is a web table, whose text
+    # is not searched, row 4 has another Slack name and row 5 is not JSON.
+    erased = pd.DataFrame(
+        {
+            "key_type": ["handle", "handle", "email"],
+            "key_sha256": [hash_key("slack:jdoe"), hash_key("github:octo"), hash_key("jdoe")],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "table_name": [
+                "slack_users",
+                "github_events",
+                "web_pageviews",
+                "slack_users",
+                "slack_messages",
+            ],
+            "value": [None, None, None, "jdoe2", None],
+            "record": [
+                '{"id": null, "name": " jdoe "}',
+                '{"sender": {"login": "octo", "id": 7}}',
+                '{"user": "jdoe"}',
+                '{"name": "jdoe2"}',
+                "broken {user=jdoe, text",
+            ],
+        },
+        index=[1, 2, 3, 4, 5],
+    )
+
+    marked = rows_with_erased_handle(rows, erased)
+
+    assert marked.index.tolist() == [1, 2, 3, 4, 5]
+    assert marked.tolist() == [True, True, False, False, True]
