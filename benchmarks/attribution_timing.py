@@ -50,7 +50,10 @@ VARIANTS = {
 
 
 def new_business_events(truth_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return every new-business opportunity and the won ones, timed at creation."""
+    """Return every new-business opportunity and the won ones, timed at creation.
+
+    `closed_at` lets the net credit ignore later deals that would close after the window.
+    """
     deals = pd.read_csv(truth_dir / "deals.csv", dtype={"deal_id": str})
     deals = deals[deals["deal_type"] == "newbusiness"]
     events = pd.DataFrame(
@@ -58,6 +61,7 @@ def new_business_events(truth_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             "journey_id": deals["account_id"],
             "event_at": pd.to_datetime(deals["created_at"], utc=True),
             "value": deals["amount"].astype(float),
+            "closed_at": pd.to_datetime(deals["closed_at"], utc=True),
         }
     )
     won = deals["is_won"].astype(str).str.lower() == "true"

@@ -26,7 +26,10 @@ of the same six-week block. Whatever is constant for an account over a block can
    (negative coefficients count as 0). Some of those
    opportunities would have opened later in the window anyway. The net credit multiplies by
    the chance of no later opportunity without c. That chance uses the account's hazard
-   after the event, scaled by a gamma-shrunk account level fitted on every journey.
+   after the event, scaled by a gamma-shrunk account level fitted on every journey. When
+   the deal's close time is known, only weeks early enough for a deal with the same sales
+   cycle to close inside the window count: a later deal that would close after the window
+   is not a won deal of the window either.
 
 It needs each credited conversion's opportunity creation time, and journeys without any
 conversion. Unlike the path models it credits channels, not single touches. It needs many
@@ -49,6 +52,7 @@ from ml.attribution.journeys import (
     _check_columns,
     _finite_numbers,
     _parse_times,
+    _reject_rows,
     _require_labels,
 )
 from ml.errors import ConfigurationError
@@ -410,7 +414,10 @@ def timing_attribution(
             never open an opportunity must be included; they set the account level.
         events: One row per opportunity (the hazard's events): `journey_id`, `event_at`.
         credited: The opportunities to credit, for example those later won, with
-            `journey_id`, `event_at` (the opportunity's creation time) and `value`.
+            `journey_id`, `event_at` (the opportunity's creation time) and `value`, and
+            optionally `closed_at` (when the deal closed). With `closed_at`, the net
+            credit counts a later opportunity only if it would have closed before `end`
+            after the same sales cycle; a missing `closed_at` sets no such limit.
         start: Start of the first week.
         end: End of the window; weeks start every 7 days from `start` until `end`.
         config: Settings; defaults to `TimingConfig()`.
@@ -420,13 +427,31 @@ def timing_attribution(
 
     Raises:
         AttributionInputError: A column is missing, a journey id or channel is blank, a time
-            stamp does not parse or a value is not a finite number.
+            stamp does not parse, a value is not a finite number or a deal closes before its
+            opportunity opened.
         ValueError: When no opportunity falls inside the window.
     """
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     events = _checked(events, "events", ("journey_id",), "event_at")
     credited = _checked(credited, "credited", ("journey_id",), "event_at", ("value",))
+    if "closed_at" in credited.columns:
+        credited["closed_at"] = _close_times(credited)
     return _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
+
+
+def _close_times(credited: pd.DataFrame) -> pd.Series:
+    """Parse `closed_at`, allowing missing values but not unparseable or early ones."""
+    closed = pd.to_datetime(credited["closed_at"], utc=True, errors="coerce")
+    present = credited["closed_at"].notna()
+    _reject_rows(credited, present & closed.isna(), "credited", "closed_at", "a time stamp")
+    _reject_rows(
+        credited,
+        closed < credited["event_at"],
+        "credited",
+        "closed_at",
+        "a time on or after the opportunity's event_at",
+    )
+    return closed
 
 
 def _fit_and_credit(
@@ -502,6 +527,8 @@ def _fit_and_credit(
     values = credited["value"].to_numpy(dtype=float)[keep]
     level = level_of_journey[credited_journey]
     later = np.arange(weeks)[None, :] > credited_week[:, None]
+    if "closed_at" in credited.columns:
+        later &= _closes_in_window(credited[keep], start, end, weeks)
     rows = np.arange(len(credited_week))
     gross: dict[str, float] = {}
     net: dict[str, float] = {}
@@ -531,6 +558,20 @@ def _fit_and_credit(
     )
 
 
+def _closes_in_window(
+    credited: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, weeks: int
+) -> np.ndarray:
+    """Mark, per credited deal and week, whether a deal opened that week would close by `end`.
+
+    The deal opened in week w is assumed to take as long from opening to close as the
+    credited one did. Deals without a close time are not limited.
+    """
+    cycle = (credited["closed_at"] - credited["event_at"]).dt.total_seconds().to_numpy()
+    latest_open = (end - start).total_seconds() - np.clip(np.nan_to_num(cycle, nan=0.0), 0, None)
+    week_start = np.arange(weeks) * SECONDS_PER_WEEK
+    return week_start[None, :] < latest_open[:, None]
+
+
 EXPOSURE_MEMORY_WEEKS = 52
 TIMING_CREDIT_COLUMNS = (
     "conversion_type",
@@ -556,11 +597,11 @@ def timing_credit_table(
     The hazard's events are the `opportunity_created` conversions opened before the
     journey's first `closed_won` one (later ones are expansions or renewals, which touches do
     not drive in the same way). The credited deals are the `closed_won` conversions, timed
-    at the creation of their opportunity (matched on `opportunity_id`); a won deal without
-    one is left out. Touches more than `EXPOSURE_MEMORY_WEEKS` before the first
-    opportunity are left out, and weeks start on the Monday on or before the first
-    remaining touch or opportunity, whichever is earlier. The window ends a day after the
-    last conversion of any type; later touches are left out.
+    at the creation of their opportunity (matched on `opportunity_id`) and closed at the
+    time they were won; a won deal without that opportunity is left out. Touches more than
+    `EXPOSURE_MEMORY_WEEKS` before the first opportunity are left out, and weeks start on
+    the Monday on or before the first remaining touch or opportunity, whichever is earlier.
+    The window ends a day after the last conversion of any type; later touches are left out.
 
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
@@ -612,6 +653,7 @@ def timing_credit_table(
     # A missing opportunity_id matches nothing (pandas would pair missing with missing).
     credited = (
         won[won["opportunity_id"].notna()]
+        .rename(columns={"converted_at": "closed_at"})
         .merge(
             events.loc[
                 events["opportunity_id"].notna(), ["journey_id", "opportunity_id", "event_at"]

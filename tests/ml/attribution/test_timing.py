@@ -102,6 +102,39 @@ def test_shrinkage_credits_only_channels_with_evidence(world):
     )
 
 
+def test_close_time_limits_net_credit(world):
+    touches, events = world
+    config = TimingConfig(select_shapes=False, default_decay=DECAY, default_saturation=SATURATION)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    plain = timing_attribution(touches, events, events, START, end, config)
+    # A deal that closes at the window's end leaves no week in which a later deal with the
+    # same sales cycle could open and still close inside: net credit equals gross.
+    at_end = timing_attribution(touches, events, events.assign(closed_at=end), START, end, config)
+    # A deal that closes the day it opens sets no limit, and neither does a missing close.
+    same_day = events.assign(closed_at=events["event_at"])
+    unknown = events.assign(closed_at=pd.NaT)
+    assert plain.credited_conversions["event"] < 0.95 * plain.gross_conversions["event"]
+    assert at_end.credited_conversions == pytest.approx(at_end.gross_conversions)
+    for credited in (same_day, unknown):
+        result = timing_attribution(touches, events, credited, START, end, config)
+        assert result.credited_conversions == pytest.approx(plain.credited_conversions)
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "expected"),
+    [("not a date", "a time stamp"), ("2020-01-01", "on or after the opportunity's event_at")],
+)
+def test_bad_close_time_names_row_and_field(world, closed_at, expected):
+    touches, events = world
+    credited = events.head(3).assign(closed_at=None)
+    credited.loc[1, "closed_at"] = closed_at
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with pytest.raises(
+        AttributionInputError, match=f"credited, row 1, field 'closed_at'.*{expected}"
+    ):
+        timing_attribution(touches, events, credited, START, end, FIXED)
+
+
 def test_timing_few_opportunities_finite(world):
     touches, events = world
     few = events.head(5)
