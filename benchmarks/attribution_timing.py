@@ -11,7 +11,8 @@ truth touches and deals (so identity resolution is perfect), three ways:
 - `fixed`: every channel at decay 0.7 and saturation 1.0.
 
 Each is scored against `truth/channel_effects.csv` (incremental won new-business deals)
-with the same NMAE, Spearman and top-3 agreement as `benchmarks.attribution`. The
+with the same NMAE, Spearman and top-3 agreement as `benchmarks.attribution`, and by the
+share of channels whose true share lies inside the model's 95% share interval. The
 journey-level counterfactual and linear models are scored on the same worlds beside it.
 The last printed line is one JSON object of figures.
 """
@@ -111,11 +112,21 @@ def score_world(members: int, seed: int) -> dict[str, Any]:
         figures[f"spearman_{key}"] = spearman(shares, truth)
         figures[f"top3_{key}"] = top_k_agreement(shares, truth)
         figures[f"seconds_{key}"] = round(seconds, 1)
+        intervals = pd.DataFrame(result.share_intervals, index=["lower", "upper"]).T
+        intervals = intervals.reindex(truth.index)
+        inside = (intervals["lower"] <= truth) & (truth <= intervals["upper"])
+        figures[f"share_interval_coverage_{key}"] = float(inside.mean())
         figures[f"log_likelihood_{key}"] = round(result.log_likelihood, 2)
         table = pd.DataFrame(
             {
                 "true share": truth,
                 "share": shares,
+                "share 95% interval": pd.Series(
+                    {
+                        c: f"{low:.3f} to {high:.3f}"
+                        for c, (low, high) in result.share_intervals.items()
+                    }
+                ),
                 "coefficient": pd.Series(result.coefficients),
                 "std error": pd.Series(result.standard_errors),
                 "planted": pd.Series({c: m.effect for c, m in MECHANICS.items()}),

@@ -140,6 +140,8 @@ def _timing_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     frame = con.execute(
         """
         select channel, round(credit_share, 3) as share,
+            round(credit_share_lower, 3) as share_lower,
+            round(credit_share_upper, 3) as share_upper,
             round(hazard_coefficient, 2) as coefficient,
             round(hazard_coefficient_lower, 2) as lower,
             round(hazard_coefficient_upper, 2) as upper,
@@ -155,8 +157,8 @@ def _timing_section(con: duckdb.DuckDBPyConnection) -> list[str]:
         "",
         f"Timing model (fct_channel_timing_credit), fitted on {opportunities} opportunities. It",
         "compares each account with itself, so intent that is constant for an account cancels.",
-        "It needs thousands of opportunities. Where the coefficient's 95% interval spans 0,",
-        "read the share as noise:",
+        "It needs thousands of opportunities. Shares and coefficients come with 95% intervals;",
+        "where the coefficient's interval spans 0, read the share as noise:",
     ]
     return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
 

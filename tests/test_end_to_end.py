@@ -210,6 +210,9 @@ def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     assert timing["credit_share"].sum() == pytest.approx(1.0)
     assert (timing["credited_conversions"] <= timing["gross_conversions"] + 1e-9).all()
     assert (timing["hazard_coefficient_lower"] <= timing["hazard_coefficient"]).all()
+    assert (timing["credit_share_lower"] <= timing["credit_share_upper"]).all()
+    assert (timing["credited_conversions_lower"] <= timing["credited_conversions_upper"]).all()
+    assert timing["credit_share_upper"].max() > 0
 
 
 def test_closed_won_revenue_matches_planted_deals(simulated_run: PipelineRun):

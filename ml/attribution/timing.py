@@ -93,6 +93,9 @@ class TimingConfig:
         penalty: Ridge penalty `penalty x sum beta^2 / 2` on the conditional likelihood. It
             keeps the fit finite when a channel separates the weeks perfectly in small data,
             and is negligible when the information runs to thousands.
+        interval_draws: Coefficient draws behind the 95% intervals of each channel's credit
+            and share; 0 skips the intervals.
+        seed: Seed of those draws.
     """
 
     block_weeks: int = 6
@@ -107,12 +110,14 @@ class TimingConfig:
     )
     shrinkage: float = 0.0
     penalty: float = 0.1
+    interval_draws: int = 200
+    seed: int = 0
 
     def __post_init__(self) -> None:
         fixed = list(self.channel_shapes.values())
         decays = (*self.decays, self.default_decay, *(shape[0] for shape in fixed))
         saturations = (*self.saturations, self.default_saturation, *(shape[1] for shape in fixed))
-        for name in ("shrinkage", "penalty"):
+        for name in ("shrinkage", "penalty", "interval_draws"):
             if getattr(self, name) < 0:
                 raise ConfigurationError(
                     f"TimingConfig.{name}: {getattr(self, name)} is invalid; expected >= 0"
@@ -143,6 +148,9 @@ class TimingResult:
         events: Opportunities the hazard was fitted on.
         credited_events: Credited opportunities.
         log_likelihood: Conditional log-likelihood of the fitted hazard.
+        credited_intervals: Channel to the 95% interval of its net credit, from coefficient
+            draws (NaN when `interval_draws` is 0).
+        share_intervals: Channel to the same interval of its share of the net credit.
     """
 
     coefficients: dict[str, float]
@@ -154,6 +162,8 @@ class TimingResult:
     events: int
     credited_events: int
     log_likelihood: float
+    credited_intervals: dict[str, tuple[float, float]]
+    share_intervals: dict[str, tuple[float, float]]
 
     def shares(self) -> pd.Series:
         """Return each channel's share of the net credit (zeros when nothing is credited)."""
@@ -510,8 +520,8 @@ def _fit_and_credit(
     level_of_journey = _account_levels(log_relative, event_journey, event_week)
 
     # The credit uses the coefficients shrunk towards 0 by `shrinkage` standard errors.
-    credited_beta = np.sign(beta) * np.clip(
-        np.abs(beta) - config.shrinkage * standard_errors, 0, None
+    credited_beta = _shrunk(
+        beta[: len(channels)], standard_errors[: len(channels)], config.shrinkage
     )
 
     credited_week = _week_index(credited["event_at"], start)
@@ -525,37 +535,127 @@ def _fit_and_credit(
         )  # fmt: skip
     credited_week, credited_journey = credited_week[keep], credited_journey[keep]
     values = credited["value"].to_numpy(dtype=float)[keep]
-    level = level_of_journey[credited_journey]
     later = np.arange(weeks)[None, :] > credited_week[:, None]
     if "closed_at" in credited.columns:
         later &= _closes_in_window(credited[keep], start, end, weeks)
-    rows = np.arange(len(credited_week))
-    gross: dict[str, float] = {}
-    net: dict[str, float] = {}
-    net_share: dict[str, np.ndarray] = {}
-    for column, channel in enumerate(channels):
-        removed = np.clip(credited_beta[column] * exposure[credited_journey, column, :], 0, None)
-        caused = 1 - np.exp(-removed[rows, credited_week])
-        hazard = np.clip(
-            level[:, None] * np.exp(log_relative[credited_journey] - removed),
-            0,
-            MAX_WEEKLY_CHANCE,
-        )
-        no_later = np.exp((np.log1p(-hazard) * later).sum(axis=1))
-        gross[channel] = float(caused.sum())
-        net_share[channel] = caused * no_later
-        net[channel] = float(net_share[channel].sum())
+    deals = _CreditedDeals(
+        exposure=exposure[credited_journey],
+        week=credited_week,
+        level=level_of_journey[credited_journey],
+        later=later,
+        months=months,
+    )
+    gross_share, net_share = _credit(deals, beta, credited_beta)
+    credit_draws = _credit_draws(deals, beta, fit.information, standard_errors, config)
     return TimingResult(
         coefficients=dict(zip(channels, beta[: len(channels)].tolist(), strict=True)),
         standard_errors=dict(zip(channels, standard_errors[: len(channels)].tolist(), strict=True)),
         shapes=shapes,
-        gross_conversions=gross,
-        credited_conversions=net,
-        credited_values={c: float((net_share[c] * values).sum()) for c in channels},
+        gross_conversions=dict(zip(channels, gross_share.sum(axis=1).tolist(), strict=True)),
+        credited_conversions=dict(zip(channels, net_share.sum(axis=1).tolist(), strict=True)),
+        credited_values=dict(zip(channels, (net_share @ values).tolist(), strict=True)),
         events=len(event_week),
         credited_events=len(credited_week),
         log_likelihood=fit.log_likelihood,
+        credited_intervals=_intervals(channels, credit_draws),
+        share_intervals=_intervals(channels, _shares_of(credit_draws)),
     )
+
+
+@dataclass(frozen=True)
+class _CreditedDeals:
+    """Inputs of the credit step, one entry per credited opportunity.
+
+    Attributes:
+        exposure: Exposure per (deal, channel, week) of the deal's journey.
+        week: Week the deal's opportunity opened.
+        level: Gamma-shrunk hazard level of the deal's journey.
+        later: Per (deal, week), whether a later opportunity in that week would replace it.
+        months: Calendar-month indicators per week.
+    """
+
+    exposure: np.ndarray
+    week: np.ndarray
+    level: np.ndarray
+    later: np.ndarray
+    months: np.ndarray
+
+
+def _shrunk(beta: np.ndarray, standard_errors: np.ndarray, shrinkage: float) -> np.ndarray:
+    """Move each coefficient `shrinkage` standard errors towards 0, stopping at 0."""
+    return np.sign(beta) * np.clip(np.abs(beta) - shrinkage * standard_errors, 0, None)
+
+
+def _credit(
+    deals: _CreditedDeals, beta: np.ndarray, credited_beta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the gross and net share of each deal caused by each channel (channel x deal).
+
+    `beta` sets the hazard. `credited_beta` (the channel coefficients, possibly shrunk) sets
+    what removing a channel takes away.
+    """
+    channels = deals.exposure.shape[1]
+    log_relative = np.einsum("dcw,c->dw", deals.exposure, beta[:channels])
+    log_relative += (deals.months @ beta[channels:])[None, :]
+    rows = np.arange(len(deals.week))
+    gross = np.zeros((channels, len(deals.week)))
+    net = np.zeros_like(gross)
+    for column in range(channels):
+        removed = np.clip(credited_beta[column] * deals.exposure[:, column, :], 0, None)
+        caused = 1 - np.exp(-removed[rows, deals.week])
+        hazard = np.clip(
+            deals.level[:, None] * np.exp(log_relative - removed), 0, MAX_WEEKLY_CHANCE
+        )
+        no_later = np.exp((np.log1p(-hazard) * deals.later).sum(axis=1))
+        gross[column] = caused
+        net[column] = caused * no_later
+    return gross, net
+
+
+def _credit_draws(
+    deals: _CreditedDeals,
+    beta: np.ndarray,
+    information: np.ndarray,
+    standard_errors: np.ndarray,
+    config: TimingConfig,
+) -> np.ndarray:
+    """Return each channel's net credit under coefficients drawn from their sampling law.
+
+    The draws are normal with the fit's inverse information as covariance, so the spread
+    covers the coefficients' sampling error only: the chosen shapes and the account levels
+    are held fixed.
+
+    Returns:
+        An array of draws x channels (no rows when `config.interval_draws` is 0).
+    """
+    channels = deals.exposure.shape[1]
+    if config.interval_draws == 0 or len(deals.week) == 0:
+        return np.zeros((0, channels))
+    rng = np.random.default_rng(config.seed)
+    covariance = np.linalg.inv(information)
+    draws = rng.multivariate_normal(beta, covariance, config.interval_draws, method="eigh")
+    credit = np.zeros((config.interval_draws, channels))
+    for index, drawn in enumerate(draws):
+        credited_beta = _shrunk(drawn[:channels], standard_errors[:channels], config.shrinkage)
+        credit[index] = _credit(deals, drawn, credited_beta)[1].sum(axis=1)
+    return credit
+
+
+def _shares_of(credit: np.ndarray) -> np.ndarray:
+    """Divide each draw's credit by its total (a draw with no credit gives zeros)."""
+    total = credit.sum(axis=1, keepdims=True)
+    return np.divide(credit, total, out=np.zeros_like(credit), where=total > 0)
+
+
+def _intervals(channels: list[str], draws: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Return each channel's 2.5% and 97.5% quantiles over the draws (NaN without draws)."""
+    if len(draws) == 0:
+        return {channel: (float("nan"), float("nan")) for channel in channels}
+    lower, upper = np.quantile(draws, [0.025, 0.975], axis=0)
+    return {
+        channel: (float(low), float(high))
+        for channel, low, high in zip(channels, lower, upper, strict=True)
+    }
 
 
 def _closes_in_window(
@@ -584,6 +684,10 @@ TIMING_CREDIT_COLUMNS = (
     "credited_conversions",
     "revenue_credit",
     "share",
+    "credited_lower",
+    "credited_upper",
+    "share_lower",
+    "share_upper",
     "opportunities",
     "credited_deals",
 )
@@ -693,6 +797,10 @@ def timing_credit_table(
             "credited_conversions": [result.credited_conversions[c] for c in channels],
             "revenue_credit": [result.credited_values[c] for c in channels],
             "share": shares.to_numpy(),
+            "credited_lower": [result.credited_intervals[c][0] for c in channels],
+            "credited_upper": [result.credited_intervals[c][1] for c in channels],
+            "share_lower": [result.share_intervals[c][0] for c in channels],
+            "share_upper": [result.share_intervals[c][1] for c in channels],
             "opportunities": result.events,
             "credited_deals": result.credited_events,
         }

@@ -108,10 +108,11 @@ def test_timing_section_lists_shares_and_intervals(warehouse):
             """
             create table marts.fct_channel_timing_credit as
             select * from (values
-                ('webinar', 0.8, 0.9, 0.5, 1.3, 40),
-                ('chat', 0.2, 0.1, -0.3, 0.5, 40)
-            ) as t(channel, credit_share, hazard_coefficient, hazard_coefficient_lower,
-                hazard_coefficient_upper, opportunities_fitted)
+                ('webinar', 0.8, 0.613, 0.947, 0.9, 0.5, 1.3, 40),
+                ('chat', 0.2, 0.0, 0.388, 0.1, -0.3, 0.5, 40)
+            ) as t(channel, credit_share, credit_share_lower, credit_share_upper,
+                hazard_coefficient, hazard_coefficient_lower, hazard_coefficient_upper,
+                opportunities_fitted)
             """
         )
     text = summarize_warehouse(warehouse)
@@ -119,6 +120,8 @@ def test_timing_section_lists_shares_and_intervals(warehouse):
     section = text.split("Timing model")[1]
     assert section.index("webinar") < section.index("chat")
     assert "-0.3" in section
+    assert "0.613" in section
+    assert "0.947" in section
 
 
 def test_summary_without_timing_mart_has_no_section(warehouse):

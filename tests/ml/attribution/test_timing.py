@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -135,6 +137,39 @@ def test_bad_close_time_names_row_and_field(world, closed_at, expected):
         timing_attribution(touches, events, credited, START, end, FIXED)
 
 
+def test_credit_intervals_hold_the_point_estimate(world):
+    touches, events = world
+    config = TimingConfig(select_shapes=False, default_decay=DECAY, default_saturation=SATURATION)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    result = timing_attribution(touches, events, events, START, end, config)
+    without = timing_attribution(
+        touches, events, events, START, end, replace(config, interval_draws=0)
+    )
+    low, high = result.share_intervals["event"]
+    assert low < result.shares()["event"] < high
+    assert high - low > 0.01
+    credit_low, credit_high = result.credited_intervals["event"]
+    assert credit_low < result.credited_conversions["event"] < credit_high
+    # Chat's coefficient is noise around 0, and a negative draw credits nothing.
+    assert result.share_intervals["chat"][0] == 0.0
+    # The draws leave the point estimates alone, and without draws there is no interval.
+    assert without.credited_conversions == result.credited_conversions
+    assert np.isnan(without.share_intervals["event"]).all()
+
+
+def test_credit_intervals_narrow_with_more_accounts():
+    config = TimingConfig(select_shapes=False, default_decay=DECAY, default_saturation=SATURATION)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    widths = []
+    for accounts in (2000, 16000):
+        touches, events = confounded_world(accounts=accounts, seed=8)
+        result = timing_attribution(touches, events, events, START, end, config)
+        low, high = result.credited_intervals["event"]
+        widths.append((high - low) / result.credited_conversions["event"])
+    # Eight times the accounts should shrink the relative width by about sqrt(8), 2.8.
+    assert widths[0] > 2 * widths[1]
+
+
 def test_timing_few_opportunities_finite(world):
     touches, events = world
     few = events.head(5)
@@ -226,6 +261,7 @@ def test_no_opportunity_in_the_window_is_an_error(world):
         {"saturations": (0.0,)},
         {"shrinkage": -1.0},
         {"penalty": -0.1},
+        {"interval_draws": -1},
         {"channel_shapes": {"chat": (0.7, 0.0)}},
     ],
 )

@@ -19,8 +19,12 @@ final as (
         exposure_saturation,
         gross_conversions,
         credited_conversions,
+        credited_conversions_lower,
+        credited_conversions_upper,
         revenue_credit,
         credit_share,
+        credit_share_lower,
+        credit_share_upper,
         opportunities_fitted,
         deals_credited
     from timing

@@ -19,6 +19,10 @@ renamed as (
         cast(credited_conversions as double) as credited_conversions,
         cast(revenue_credit as double) as revenue_credit,
         cast(share as double) as credit_share,
+        cast(credited_lower as double) as credited_conversions_lower,
+        cast(credited_upper as double) as credited_conversions_upper,
+        cast(share_lower as double) as credit_share_lower,
+        cast(share_upper as double) as credit_share_upper,
         cast(opportunities as integer) as opportunities_fitted,
         cast(credited_deals as integer) as deals_credited
 
