@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from dagster import AssetKey, MetadataValue, materialize
+from dagster import AssetKey, ExecuteInProcessResult, MetadataValue, materialize
 
 from ingest import load_source
 from orchestration.assets.identity import identity_resolution
@@ -202,28 +202,15 @@ def test_erasure_deletes_quarantined_rows(simulated_run: PipelineRun, tmp_path: 
     warehouse = tmp_path / "review.duckdb"
     shutil.copy(simulated_run.warehouse, warehouse)
     erased_email = _query(warehouse, "select email from raw.privacy_erasure_requests")["email"][0]
-    landing = tmp_path / "landing"
-    (landing / "events").mkdir(parents=True)
-    (landing / "events" / "attendance_review.csv").write_text(
+    before, after, result = _quarantine_and_resolve(
+        warehouse,
+        tmp_path / "landing",
+        "events/attendance_review.csv",
         "registration_id,event_id,email,full_name,registered_at,attended\n"
         f"rq1,e1,{erased_email.upper()},Erased Person,2025-01-01T10:00:00Z,maybe\n"
         "rq2,e1,kept.person@example.org,Kept Person,2025-01-01T10:00:00Z,maybe\n",
-        encoding="utf-8",
-    )
-    with duckdb.connect(str(warehouse)) as con:
-        load_source(con, landing, "events")
-    review_sql = (
-        "select _row_number, field, value from quarantine.rejected_rows "
-        "where _file = 'events/attendance_review.csv' order by _row_number"
-    )
-    before = _query(warehouse, review_sql)
-
-    result = materialize(
-        [identity_resolution],
-        resources={"warehouse": WarehouseResource(database_path=str(warehouse))},
     )
 
-    after = _query(warehouse, review_sql)
     records = _query(
         warehouse, "select coalesce(record, '') as record from quarantine.rejected_rows"
     )
@@ -256,31 +243,40 @@ def test_erasure_deletes_quarantined_rows_by_handle(simulated_run: PipelineRun, 
         "select username from raw.discourse_users where cast(id as varchar) = ?",
         [forum_ids[0]],
     )["username"][0]
-    landing = tmp_path / "landing"
-    (landing / "discourse").mkdir(parents=True)
-    (landing / "discourse" / "users_review.json").write_text(
-        json.dumps(
-            [{"username": f" {handle}", "name": None}, {"username": "kept_x9", "name": None}]
-        ),
-        encoding="utf-8",
+    users = [{"username": f" {handle}", "name": None}, {"username": "kept_x9", "name": None}]
+    before, after, result = _quarantine_and_resolve(
+        warehouse, tmp_path / "landing", "discourse/users_review.json", json.dumps(users)
     )
-    with duckdb.connect(str(warehouse)) as con:
-        load_source(con, landing, "discourse")
-    review_sql = (
-        "select _row_number, field from quarantine.rejected_rows "
-        "where _file = 'discourse/users_review.json' order by _row_number"
-    )
-    before = _query(warehouse, review_sql)
 
+    assert result.success
+    assert before[["_row_number", "field"]].values.tolist() == [[1, "id"], [2, "id"]]
+    assert after[["_row_number", "field"]].values.tolist() == [[2, "id"]]
+
+
+def _quarantine_and_resolve(
+    warehouse: Path, landing: Path, relative_path: str, text: str
+) -> tuple[pd.DataFrame, pd.DataFrame, ExecuteInProcessResult]:
+    """Load one landing file whose rows are all rejected, then run the identity asset.
+
+    Returns:
+        The file's rows of `quarantine.rejected_rows` (row number, field, value) before and
+        after the identity run, and the run's result.
+    """
+    source = relative_path.split("/", 1)[0]
+    (landing / source).mkdir(parents=True, exist_ok=True)
+    (landing / relative_path).write_text(text, encoding="utf-8")
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, landing, source)
+    review_sql = (
+        "select _row_number, field, value from quarantine.rejected_rows "
+        "where _file = ? order by _row_number"
+    )
+    before = _query(warehouse, review_sql, [relative_path])
     result = materialize(
         [identity_resolution],
         resources={"warehouse": WarehouseResource(database_path=str(warehouse))},
     )
-
-    after = _query(warehouse, review_sql)
-    assert result.success
-    assert before.values.tolist() == [[1, "id"], [2, "id"]]
-    assert after.values.tolist() == [[2, "id"]]
+    return before, _query(warehouse, review_sql, [relative_path]), result
 
 
 def _majority_truth_person(run: PipelineRun) -> pd.Series:
