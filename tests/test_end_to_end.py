@@ -1,10 +1,12 @@
 """The whole pipeline on a seeded simulated community, checked against its planted truth."""
 
 from itertools import combinations
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
+from dagster import AssetKey
 
 from tests.conftest import PipelineRun, failure_messages
 
@@ -43,6 +45,12 @@ def _pairs(clusters: pd.DataFrame, id_column: str) -> set[tuple[str, str]]:
 def _query(run: PipelineRun, sql: str) -> pd.DataFrame:
     with duckdb.connect(str(run.warehouse), read_only=True) as con:
         return con.execute(sql).df()
+
+
+def _materialization_metadata(run: PipelineRun, key: list[str]) -> dict[str, Any]:
+    """Return the metadata of the run's materialization of the asset `key`."""
+    events = {event.asset_key: event for event in run.result.get_asset_materialization_events()}
+    return dict(events[AssetKey(key)].materialization.metadata)
 
 
 def test_demo_job_succeeds(simulated_run: PipelineRun):
@@ -213,6 +221,10 @@ def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     assert (timing["credit_share_lower"] <= timing["credit_share_upper"]).all()
     assert (timing["credited_conversions_lower"] <= timing["credited_conversions_upper"]).all()
     assert timing["credit_share_upper"].max() > 0
+    metadata = _materialization_metadata(simulated_run, ["attribution", "timing_credit"])
+    top = timing.sort_values("credit_share", ascending=False).iloc[0]
+    expected = f"{top['credit_share_lower']:.3f} to {top['credit_share_upper']:.3f}"
+    assert metadata[f"share_interval_{top['channel']}"].value == expected
 
 
 def test_closed_won_revenue_matches_planted_deals(simulated_run: PipelineRun):

@@ -219,8 +219,9 @@ def attribution_timing_credit(
 
     The timing model compares each opportunity's week with the other weeks of the same
     account, so whatever is constant for an account (intent, budget) cancels. It credits
-    channels, not touches, and needs thousands of opportunities for stable shares; on a
-    small warehouse read the standard errors first. See docs/attribution.md.
+    channels, not touches, and needs thousands of opportunities for stable shares. On a
+    small warehouse read the share intervals first (the metadata has those of the top
+    three channels). See docs/attribution.md.
     """
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
@@ -246,5 +247,9 @@ def attribution_timing_credit(
             "opportunities": opportunities,
             "credited_deals": credited_deals,
             **{f"share_{row.channel}": float(row.share) for row in top.itertuples()},
+            **{
+                f"share_interval_{row.channel}": f"{row.share_lower:.3f} to {row.share_upper:.3f}"
+                for row in top.itertuples()
+            },
         }
     )
