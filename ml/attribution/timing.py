@@ -719,8 +719,9 @@ def timing_credit_table(
 
     Raises:
         AttributionInputError: A column is missing, a journey id, channel or conversion type
-            is blank, a time stamp does not parse or a `closed_won` revenue is not a finite
-            number (other rows' revenue is not used).
+            is blank, a time stamp does not parse, a `closed_won` revenue is not a finite
+            number (other rows' revenue is not used) or an opportunity_created or
+            closed_won row repeats another's journey and opportunity_id.
     """
     empty = pd.DataFrame(
         {
@@ -743,6 +744,19 @@ def timing_credit_table(
         "revenue",
         rows=frame["conversion_type"] == "closed_won",
         rule="a finite number on a closed_won row",
+    )
+    # The won deals are matched to their opportunities on these keys, so a repeated row
+    # would multiply the credit instead of counting once.
+    keys = ["journey_id", "conversion_type", "opportunity_id"]
+    matched = frame["opportunity_id"].notna() & frame["conversion_type"].isin(
+        ["opportunity_created", "closed_won"]
+    )
+    _reject_rows(
+        frame,
+        matched & frame.duplicated(keys),
+        "conversions",
+        "opportunity_id",
+        "one opportunity_created and one closed_won row per journey and opportunity",
     )
     if touches.empty or frame.empty:
         return empty

@@ -508,3 +508,16 @@ def test_credit_table_does_not_pair_missing_opportunity_ids(small_world):
     table = timing_credit_table(touches, conversions, FIXED)
     assert (table["opportunities"] == len(events)).all()
     assert (table["credited_deals"] == len(events) - 1).all()
+
+
+def test_credit_table_rejects_a_repeated_opportunity(small_world):
+    # A repeated row used to pair every copy of a won deal with every copy of its
+    # opportunity, so two copies of each row quadrupled the credit.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    repeated = pd.concat([conversions, conversions.iloc[[2]]], ignore_index=True)
+    with pytest.raises(
+        AttributionInputError,
+        match=f"conversions, row {len(conversions)}, field 'opportunity_id'",
+    ):
+        timing_credit_table(touches, repeated, FIXED)
