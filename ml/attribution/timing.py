@@ -693,6 +693,25 @@ TIMING_CREDIT_COLUMNS = (
 )
 
 
+def _warn_of_deals_won_before_opening(won: pd.DataFrame, opened: pd.DataFrame) -> None:
+    """Log the won deals that closed before their own opportunity was created.
+
+    Such a deal's opportunity counts as opened after the journey's first win, so the
+    opportunity is no hazard event and the deal has none to be timed at: both are left out.
+    """
+    keys = ["journey_id", "opportunity_id"]
+    pairs = won.loc[won["opportunity_id"].notna(), [*keys, "converted_at"]].merge(
+        opened[[*keys, "converted_at"]], on=keys, suffixes=("_won", "_opened")
+    )
+    early = pairs[pairs["converted_at_won"] < pairs["converted_at_opened"]]
+    if not early.empty:
+        logger.warning(
+            "timing attribution: %d won deal(s) closed before their opportunity opened, "
+            "first %r; they and their opportunities are left out",
+            len(early), early["opportunity_id"].iloc[0],
+        )  # fmt: skip
+
+
 def timing_credit_table(
     touches: pd.DataFrame, conversions: pd.DataFrame, config: TimingConfig | None = None
 ) -> pd.DataFrame:
@@ -702,7 +721,8 @@ def timing_credit_table(
     journey's first `closed_won` one (later ones are expansions or renewals, which touches do
     not drive in the same way). The credited deals are the `closed_won` conversions, timed
     at the creation of their opportunity (matched on `opportunity_id`) and closed at the
-    time they were won; a won deal without that opportunity is left out. Touches more than
+    time they were won. A won deal without that opportunity is left out, and so is one that
+    closed before its opportunity opened (a warning names it). Touches more than
     `EXPOSURE_MEMORY_WEEKS` before the first opportunity are left out, and weeks start on
     the Monday on or before the first remaining touch or opportunity, whichever is earlier.
     The window ends a day after the last conversion of any type; later touches are left out.
@@ -765,6 +785,7 @@ def timing_credit_table(
         return empty
     first_win = won.groupby("journey_id")["converted_at"].min()
     opened = frame[frame["conversion_type"] == "opportunity_created"]
+    _warn_of_deals_won_before_opening(won, opened)
     win_at = pd.to_datetime(opened["journey_id"].map(first_win), utc=True)
     before_win = win_at.isna() | (opened["converted_at"] <= win_at)
     events = opened[before_win].rename(columns={"converted_at": "event_at"})

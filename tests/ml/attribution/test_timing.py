@@ -521,3 +521,17 @@ def test_credit_table_rejects_a_repeated_opportunity(small_world):
         match=f"conversions, row {len(conversions)}, field 'opportunity_id'",
     ):
         timing_credit_table(touches, repeated, FIXED)
+
+
+def test_credit_table_reports_a_deal_won_before_it_opened(small_world, caplog):
+    # A deal whose close time precedes its opportunity's creation (a clock error) counts as
+    # opened after the account's first win, so both rows are left out; a log says so.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    won = int(np.flatnonzero(conversions["conversion_type"] == "closed_won")[0])
+    conversions.loc[won, "converted_at"] -= pd.Timedelta(days=10)
+    with caplog.at_level("WARNING", logger="ml.attribution.timing"):
+        table = timing_credit_table(touches, conversions, FIXED)
+    assert (table["opportunities"] == len(events) - 1).all()
+    assert (table["credited_deals"] == len(events) - 1).all()
+    assert "1 won deal(s) closed before their opportunity opened, first 'd0'" in caplog.text
