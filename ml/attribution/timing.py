@@ -41,6 +41,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import product
+from numbers import Integral
 from types import MappingProxyType
 
 import numpy as np
@@ -68,6 +69,9 @@ MAX_WEEKLY_CHANCE = 0.999
 # Newton steps per candidate while choosing exposure shapes: the fit starts from the
 # current coefficients, so a few steps get close enough to compare likelihoods.
 SHAPE_SEARCH_STEPS = 4
+# The 2.5% and 97.5% quantiles need a draw in each tail: with fewer than 40 draws the
+# interval is the range of the draws, and one draw gives an interval of zero width.
+MIN_INTERVAL_DRAWS = 40
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,8 @@ class TimingConfig:
             keeps the fit finite when a channel separates the weeks perfectly in small data,
             and is negligible when the information runs to thousands.
         interval_draws: Coefficient draws behind the 95% intervals of each channel's credit
-            and share; 0 skips the intervals.
-        seed: Seed of those draws.
+            and share: 0 skips the intervals, otherwise at least `MIN_INTERVAL_DRAWS`.
+        seed: Seed of those draws, a non-negative integer.
     """
 
     block_weeks: int = 6
@@ -122,6 +126,16 @@ class TimingConfig:
                 raise ConfigurationError(
                     f"TimingConfig.{name}: {getattr(self, name)} is invalid; expected >= 0"
                 )
+        draws = self.interval_draws
+        if not isinstance(draws, Integral) or 0 < draws < MIN_INTERVAL_DRAWS:
+            raise ConfigurationError(
+                f"TimingConfig.interval_draws: {draws!r} is invalid; expected 0 (no intervals) "
+                f"or an integer of at least {MIN_INTERVAL_DRAWS}"
+            )
+        if not isinstance(self.seed, Integral) or self.seed < 0:
+            raise ConfigurationError(
+                f"TimingConfig.seed: {self.seed!r} is invalid; expected an integer >= 0"
+            )
         if self.block_weeks < 2:
             raise ConfigurationError(
                 f"TimingConfig.block_weeks: {self.block_weeks} is invalid; expected 2 or more"

@@ -262,6 +262,11 @@ def test_no_opportunity_in_the_window_is_an_error(world):
         {"shrinkage": -1.0},
         {"penalty": -0.1},
         {"interval_draws": -1},
+        # One or two draws gave an "interval" of zero width, and a fraction failed in numpy.
+        {"interval_draws": 1},
+        {"interval_draws": 2},
+        {"interval_draws": 2.5},
+        {"seed": -1},
         {"channel_shapes": {"chat": (0.7, 0.0)}},
     ],
 )
