@@ -139,7 +139,8 @@ class CalibratedBoostedClassifier:
             forest = ExtraTreesClassifier(
                 n_estimators=config.extra_trees,
                 min_samples_leaf=config.extra_trees_min_samples_leaf,
-                max_features=config.extra_trees_max_features,
+                # scikit-learn reads an integer as a count of features, so 1 would be one.
+                max_features=float(config.extra_trees_max_features),
                 random_state=config.seed,
             ).fit(features, labels)
         return _Fitted(models, forest)

@@ -120,3 +120,17 @@ def test_extra_trees_blend_averages_the_two_logits():
 def test_config_invalid_extra_trees_raises(settings):
     with pytest.raises(ConfigurationError, match="extra_trees"):
         ClassifierConfig(**settings)
+
+
+def test_extra_trees_max_features_is_a_fraction():
+    # scikit-learn reads an integer max_features as a count of features, so 1 used to
+    # give each split of the forest one feature instead of all of them.
+    features, labels = sample(400, seed=8)
+    settings = {**SMALL, "extra_trees": 20, "extra_trees_weight": 1.0}
+    as_int = ClassifierConfig(**settings, extra_trees_max_features=1)
+    as_float = ClassifierConfig(**settings, extra_trees_max_features=1.0)
+    int_model = CalibratedBoostedClassifier(as_int).fit(features, labels)
+    float_model = CalibratedBoostedClassifier(as_float).fit(features, labels)
+    np.testing.assert_array_equal(
+        int_model.predict_proba(features), float_model.predict_proba(features)
+    )
