@@ -11,6 +11,7 @@ predictions for rows that the models were trained on.
 
 import logging
 from dataclasses import dataclass, field, replace
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -78,10 +79,21 @@ class ClassifierConfig:
             raise ConfigurationError(f"ensemble_size must be >= 1, got {self.ensemble_size}")
         if self.inner_folds < 2:
             raise ConfigurationError(f"inner_folds must be >= 2, got {self.inner_folds}")
-        if self.extra_trees < 0 or not 0 <= self.extra_trees_weight <= 1:
+        if (
+            not isinstance(self.extra_trees, Integral)
+            or self.extra_trees < 0
+            or not 0 <= self.extra_trees_weight <= 1
+        ):
             raise ConfigurationError(
                 f"extra_trees {self.extra_trees} and extra_trees_weight "
-                f"{self.extra_trees_weight} are invalid; expected >= 0 and between 0 and 1"
+                f"{self.extra_trees_weight} are invalid; expected an integer >= 0 and a weight "
+                "between 0 and 1"
+            )
+        leaf, fraction = self.extra_trees_min_samples_leaf, self.extra_trees_max_features
+        if not isinstance(leaf, Integral) or leaf < 1 or not 0 < fraction <= 1:
+            raise ConfigurationError(
+                f"extra_trees_min_samples_leaf {leaf} and extra_trees_max_features {fraction} "
+                "are invalid; expected an integer >= 1 and a fraction in (0, 1]"
             )
 
 

@@ -116,7 +116,20 @@ def test_extra_trees_blend_averages_the_two_logits():
     np.testing.assert_allclose(logit(blended), 0.75 * boosted_logit + 0.25 * logit(expected))
 
 
-@pytest.mark.parametrize("settings", [{"extra_trees": -1}, {"extra_trees_weight": 1.5}])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"extra_trees": -1},
+        {"extra_trees_weight": 1.5},
+        # These used to pass the config and fail only when the forest was fitted, after
+        # the boosted models, with scikit-learn naming min_samples_leaf or max_features.
+        {"extra_trees": 1.5},
+        {"extra_trees_min_samples_leaf": 0},
+        {"extra_trees_min_samples_leaf": 0.5},
+        {"extra_trees_max_features": 0.0},
+        {"extra_trees_max_features": 1.5},
+    ],
+)
 def test_config_invalid_extra_trees_raises(settings):
     with pytest.raises(ConfigurationError, match="extra_trees"):
         ClassifierConfig(**settings)
