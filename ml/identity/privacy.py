@@ -401,16 +401,24 @@ def rows_with_erased_handle(rows: pd.DataFrame, erased: pd.DataFrame) -> pd.Seri
     hashes = set(erased.loc[erased["key_type"] == "handle", "key_sha256"])
     source = rows["table_name"].astype(str).str.split("_", n=1).str[0]
     searched = source.isin(HANDLE_SOURCES)
-    marked = pd.Series(False, index=rows.index, dtype=bool)
     if not hashes or not searched.any():
-        return marked
-    for index in rows.index[searched]:
-        texts = _strings_in(rows.at[index, "record"])
-        if isinstance(rows.at[index, "value"], str):
-            texts.append(rows.at[index, "value"])
-        keys = {f"{source[index]}:{text.strip()}" for text in texts if text.strip()}
-        marked[index] = any(hash_key(key) in hashes for key in keys)
-    return marked
+        return pd.Series(False, index=rows.index, dtype=bool)
+    # Rows are read by position, so repeated index labels cannot mix up two rows.
+    columns = zip(searched, source, rows["value"], rows["record"], strict=True)
+    marked = [
+        bool(search) and _names_erased_handle(prefix, value, record, hashes)
+        for search, prefix, value, record in columns
+    ]
+    return pd.Series(marked, index=rows.index, dtype=bool)
+
+
+def _names_erased_handle(source: str, value: object, record: object, hashes: set[str]) -> bool:
+    """Return whether a trimmed string of `record`, or `value`, is an erased `source` handle."""
+    texts = _strings_in(record)
+    if isinstance(value, str):
+        texts.append(value)
+    keys = {f"{source}:{text.strip()}" for text in texts if text.strip()}
+    return any(hash_key(key) in hashes for key in keys)
 
 
 def widen_to_threshold(

@@ -165,3 +165,22 @@ def test_rows_with_erased_handle_searches_handle_sources() -> None:
 
     assert marked.index.tolist() == [1, 2, 3, 4, 5]
     assert marked.tolist() == [True, True, False, False, True]
+
+
+def test_rows_with_erased_handle_repeated_index_labels() -> None:
+    # Rows were looked up by index label, so two rows with the same label read a Series
+    # instead of a record and were never marked.
+    erased = pd.DataFrame({"key_type": ["handle"], "key_sha256": [hash_key("slack:jdoe")]})
+    rows = pd.DataFrame(
+        {
+            "table_name": ["slack_users", "slack_users"],
+            "value": [None, None],
+            "record": ['{"name": "jdoe"}', '{"name": "other"}'],
+        },
+        index=[7, 7],
+    )
+
+    marked = rows_with_erased_handle(rows, erased)
+
+    assert marked.index.tolist() == [7, 7]
+    assert marked.tolist() == [True, False]
