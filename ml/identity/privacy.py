@@ -362,12 +362,15 @@ WORD_IN_TEXT = re.compile(r"[^\s\"',;:()\[\]{}<>=]+")
 
 
 def _strings_in(record: object) -> list[str]:
-    """Return every string in a JSON record, or every word of text that is not JSON."""
+    """Return every string in a JSON record, or every word of text that does not parse.
+
+    JSON nested deeper than the parser's recursion limit does not parse either.
+    """
     if not isinstance(record, str):
         return []
     try:
         parsed = json.loads(record)
-    except ValueError:
+    except (ValueError, RecursionError):
         return WORD_IN_TEXT.findall(record)
     found: list[str] = []
     pending = [parsed]

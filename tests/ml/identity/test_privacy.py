@@ -184,3 +184,13 @@ def test_rows_with_erased_handle_repeated_index_labels() -> None:
 
     assert marked.index.tolist() == [7, 7]
     assert marked.tolist() == [True, False]
+
+
+def test_rows_with_erased_handle_deeply_nested_record() -> None:
+    # JSON nested deeper than the parser's recursion limit used to raise RecursionError and
+    # fail the identity asset. The record's words are searched instead.
+    erased = pd.DataFrame({"key_type": ["handle"], "key_sha256": [hash_key("github:octo")]})
+    deep = '{"a": ' * 5000 + '"octo"' + "}" * 5000
+    rows = pd.DataFrame({"table_name": ["github_events"], "value": [None], "record": [deep]})
+
+    assert rows_with_erased_handle(rows, erased).tolist() == [True]
