@@ -123,6 +123,12 @@ def _load_json(source_file: SourceFile) -> Any:
             "the file is truncated or is not JSON. Export it again",
             row=error.lineno,
         ) from error
+    except RecursionError as error:
+        raise InputFileError(
+            source_file.rel_path,
+            "JSON nested too deeply to read (the parser's recursion limit); "
+            "the file is not an export of this source",
+        ) from error
 
 
 def _records_at(
@@ -285,6 +291,9 @@ def read_github_deliveries(source_file: SourceFile) -> ParsedRows:
             delivery = json.loads(line)
         except json.JSONDecodeError as error:
             rows.add(line_number, line, {}, f"invalid JSON at column {error.colno} ({error.msg})")
+            continue
+        except RecursionError:
+            rows.add(line_number, line, {}, "JSON nested too deeply to read")
             continue
         if not isinstance(delivery, Mapping):
             rows.add(line_number, line, {}, "line is not a JSON object")

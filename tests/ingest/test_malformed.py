@@ -291,6 +291,36 @@ def test_jsonl_invalid_line_is_quarantined(con: duckdb.DuckDBPyConnection, landi
     assert_accounting(con)
 
 
+def test_jsonl_too_deep_line_is_quarantined(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    # A line nested deeper than the JSON parser's recursion limit raised RecursionError,
+    # which stopped the load of the whole source instead of quarantining the line.
+    good = json.dumps({"event": "star", "delivery_id": "d1", "payload": {"action": "created"}})
+    deep = '{"event": "fork", "delivery_id": "d2", "payload": ' + '{"a": ' * 5000 + "1"
+    deep += "}" * 5001
+    write(landing / "github" / "events.jsonl", f"{good}\n{deep}\n")
+
+    [report] = load_source(con, landing, "github")
+
+    assert (report.rows_in, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)
+    rejection = _rejections(con)[0]
+    assert rejection[:3] == ("github/events.jsonl", 2, "_record")
+    assert str(rejection[3]).startswith("JSON nested too deeply")
+    assert_accounting(con)
+
+
+def test_too_deep_json_fails_the_whole_source(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    write(landing / "slack" / "users.json", "[" * 5000 + "]" * 5000)
+
+    with pytest.raises(InputFileError) as raised:
+        load_source(con, landing, "slack")
+
+    assert raised.value.path == "slack/users.json"
+    assert "JSON nested too deeply" in str(raised.value)
+    _assert_nothing_written(con)
+
+
 def _assert_nothing_written(con: duckdb.DuckDBPyConnection) -> None:
     tables = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
