@@ -74,8 +74,21 @@ def _finite_numbers(
     return numbers
 
 
+def _utc_times(values: pd.Series) -> pd.Series:
+    """Parse time stamps as UTC (naive ones as UTC), leaving NaT where a value does not parse.
+
+    pandas infers one format from the first string and fails the strings of any other, so
+    those are parsed again as ISO 8601: a date alone among full time stamps still parses.
+    """
+    times = pd.to_datetime(values, utc=True, errors="coerce")
+    retry = times.isna() & values.notna()
+    if retry.any():
+        times[retry] = pd.to_datetime(values[retry], utc=True, errors="coerce", format="ISO8601")
+    return times
+
+
 def _parse_times(frame: pd.DataFrame, table: str, field: str) -> pd.Series:
-    times = pd.to_datetime(frame[field], utc=True, errors="coerce")
+    times = _utc_times(frame[field])
     _reject_rows(frame, times.isna(), table, field, "a time stamp (tz-aware, or naive as UTC)")
     return times
 

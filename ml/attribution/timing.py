@@ -55,6 +55,7 @@ from ml.attribution.journeys import (
     _parse_times,
     _reject_rows,
     _require_labels,
+    _utc_times,
 )
 from ml.errors import ConfigurationError
 
@@ -465,7 +466,7 @@ def timing_attribution(
 
 def _close_times(credited: pd.DataFrame) -> pd.Series:
     """Parse `closed_at`, allowing missing values but not unparseable or early ones."""
-    closed = pd.to_datetime(credited["closed_at"], utc=True, errors="coerce")
+    closed = _utc_times(credited["closed_at"])
     present = credited["closed_at"].notna()
     _reject_rows(credited, present & closed.isna(), "credited", "closed_at", "a time stamp")
     _reject_rows(

@@ -540,3 +540,21 @@ def test_credit_table_reports_a_deal_won_before_it_opened(small_world, caplog):
     assert (table["opportunities"] == len(events) - 1).all()
     assert (table["credited_deals"] == len(events) - 1).all()
     assert "1 won deal(s) closed before their opportunity opened, first 'd0'" in caplog.text
+
+
+def test_close_times_mix_dates_and_times(world):
+    # pandas infers one format from the first string, so a date without a time among full
+    # ISO 8601 time stamps used to be rejected as "not a time stamp".
+    touches, events = world
+    credited = events.head(20).reset_index(drop=True)
+    closed = credited["event_at"] + pd.Timedelta(days=30)
+    text = [
+        moment.strftime("%Y-%m-%d") if row % 2 else moment.isoformat()
+        for row, moment in enumerate(closed.dt.normalize())
+    ]
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with_text = credited.assign(closed_at=text)
+    with_times = credited.assign(closed_at=closed.dt.normalize())
+    as_text = timing_attribution(touches, events, with_text, START, end, FIXED)
+    as_times = timing_attribution(touches, events, with_times, START, end, FIXED)
+    assert as_text.credited_conversions == as_times.credited_conversions
