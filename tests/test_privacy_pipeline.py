@@ -279,6 +279,64 @@ def _quarantine_and_resolve(
     return before, _query(warehouse, review_sql, [relative_path]), result
 
 
+def test_erasure_deletes_deeply_nested_quarantined_rows(simulated_run: PipelineRun, tmp_path: Path):
+    # A new request erases a person with a GitHub login. Two webhook deliveries nested too
+    # deeply to parse are quarantined whole; the first names that login. Searching such a
+    # record used to raise RecursionError and fail the identity asset.
+    warehouse = tmp_path / "review.duckdb"
+    shutil.copy(simulated_run.warehouse, warehouse)
+    person = _query(
+        warehouse,
+        """
+        select github.handle, min(other.email) as email
+        from identity.person_clusters as github_cluster
+        join intermediate.int_identity__person_records_unioned as github
+            on github.record_id = github_cluster.record_id and github.source = 'github'
+        join identity.person_clusters as other_cluster
+            on other_cluster.person_id = github_cluster.person_id
+        join intermediate.int_identity__person_records_unioned as other
+            on other.record_id = other_cluster.record_id and other.email is not null
+        group by github.handle
+        order by github.handle
+        limit 1
+        """,
+    )
+    login, email = person["handle"][0], person["email"][0]
+    nested = '{"a": ' * 5000 + "1" + "}" * 5000
+    lines = [
+        f'{{"event": "star", "delivery_id": "{delivery}", "payload": '
+        f'{{"sender": {{"login": "{sender}"}}, "extra": {nested}}}}}'
+        for delivery, sender in (("deep-1", login), ("deep-2", "kept_x9"))
+    ]
+    landing = tmp_path / "landing"
+    (landing / "github").mkdir(parents=True)
+    (landing / "github" / "review.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (landing / "privacy").mkdir()
+    (landing / "privacy" / "erasure_requests_review.csv").write_text(
+        "request_id,email,requested_at,request_type,status\n"
+        f"ER-REVIEW,{email},2026-06-01 00:00:00,erasure,completed\n",
+        encoding="utf-8",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, landing, "github")
+        load_source(con, landing, "privacy")
+    review_sql = (
+        "select _row_number, field from quarantine.rejected_rows "
+        "where _file = 'github/review.jsonl' order by _row_number"
+    )
+    before = _query(warehouse, review_sql)
+
+    result = materialize(
+        [identity_resolution],
+        resources={"warehouse": WarehouseResource(database_path=str(warehouse))},
+    )
+
+    after = _query(warehouse, review_sql)
+    assert result.success
+    assert before.values.tolist() == [[1, "_record"], [2, "_record"]]
+    assert after.values.tolist() == [[2, "_record"]]
+
+
 def _majority_truth_person(run: PipelineRun) -> pd.Series:
     """Map each warehouse person id to the simulated person holding most of its records."""
     clusters = _query(run.warehouse, "select record_id, person_id from identity.person_clusters")
