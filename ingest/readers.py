@@ -126,8 +126,8 @@ def _load_json(source_file: SourceFile) -> Any:
     except RecursionError as error:
         raise InputFileError(
             source_file.rel_path,
-            "JSON nested too deeply to read (the parser's recursion limit); "
-            "the file is not an export of this source",
+            "JSON nested too deeply to read (deeper than Python's recursion limit). "
+            "Check that the file is an export of this source",
         ) from error
 
 

@@ -281,8 +281,8 @@ def _quarantine_and_resolve(
 
 def test_erasure_deletes_deeply_nested_quarantined_rows(simulated_run: PipelineRun, tmp_path: Path):
     # A new request erases a person with a GitHub login. Two webhook deliveries nested too
-    # deeply to parse are quarantined whole; the first names that login. Searching such a
-    # record used to raise RecursionError and fail the identity asset.
+    # deeply to parse are quarantined whole, and the first names that login. Searching such
+    # a record used to raise RecursionError and fail the identity asset.
     warehouse = tmp_path / "review.duckdb"
     shutil.copy(simulated_run.warehouse, warehouse)
     person = _query(

@@ -722,7 +722,7 @@ def _warn_of_deals_won_before_opening(won: pd.DataFrame, opened: pd.DataFrame) -
     if not early.empty:
         logger.warning(
             "timing attribution: %d won deal(s) closed before their opportunity opened, "
-            "first %r; they and their opportunities are left out",
+            "first %r. They and their opportunities are left out",
             len(early), early["opportunity_id"].iloc[0],
         )  # fmt: skip
 
