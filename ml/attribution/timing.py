@@ -164,7 +164,7 @@ class TimingResult:
         credited_events: Credited opportunities.
         log_likelihood: Conditional log-likelihood of the fitted hazard.
         credited_intervals: Channel to the 95% interval of its net credit, from coefficient
-            draws (NaN when `interval_draws` is 0).
+            draws (NaN when `interval_draws` is 0 or no deal is credited).
         share_intervals: Channel to the same interval of its share of the net credit.
     """
 
@@ -827,7 +827,7 @@ def timing_credit_table(
     if touches.empty:
         return empty
     first = min(touches["touched_at"].min(), events["event_at"].min()).normalize()
-    start = first - pd.Timedelta(days=first.dayofweek)
+    start = first - pd.Timedelta(days=first.day_of_week)
     # The window ends with the conversion data, because no opportunity is observed after the
     # last conversion. A later touch (a wrong clock, say) would otherwise add weeks in which a
     # credited account "would have" opened anyway, and so cut the net credit.
