@@ -151,7 +151,7 @@ class CalibratedBoostedClassifier:
             forest = ExtraTreesClassifier(
                 n_estimators=config.extra_trees,
                 min_samples_leaf=config.extra_trees_min_samples_leaf,
-                # scikit-learn reads an integer as a count of features, so 1 would be one.
+                # scikit-learn reads an integer as a count of features: 1 would mean one feature.
                 max_features=float(config.extra_trees_max_features),
                 random_state=config.seed,
             ).fit(features, labels)

@@ -137,8 +137,8 @@ def identity_resolution(
     A person id assigned in an earlier run stays with its records; merges and splits are
     recorded in `identity.person_lineage`. Erasure requests remove their people from every
     output, and the hashed erasure list makes staging drop their rows from the next query
-    on. Rows of `quarantine.rejected_rows` that contain an erased email are deleted. See
-    docs/identity-resolution.md.
+    on. Rows of `quarantine.rejected_rows` that contain an erased email or handle are
+    deleted. See docs/identity-resolution.md.
     """
     with warehouse.get_connection() as con:
         inputs = _read_inputs(con)
@@ -154,8 +154,8 @@ def identity_resolution(
             replace_table(con, "identity", table, frame)
         quarantined_erased = _erase_quarantined_rows(con, run.erased_records)
     context.log.info(
-        f"erasure: deleted {quarantined_erased} row(s) containing an erased email from "
-        "quarantine.rejected_rows"
+        f"erasure: deleted {quarantined_erased} row(s) containing an erased email or handle "
+        "from quarantine.rejected_rows"
     )
 
     metrics = {key: MetadataValue.text(str(value)) for key, value in run.result.metrics.items()}
