@@ -31,7 +31,16 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         default=DEFAULT_END,
         help=f"last simulated day, YYYY-MM-DD (default {DEFAULT_END})",
     )
+    parser.add_argument(
+        "--truth-replicates",
+        type=int,
+        default=0,
+        help="extra draws of the deal process, written to truth/channel_effect_replicates.csv "
+        "to measure the truth's own noise (default 0: none)",
+    )
     args = parser.parse_args(argv)
+    if args.truth_replicates < 0:
+        parser.error(f"--truth-replicates must be 0 or more, got {args.truth_replicates}")
     if args.members < 1:
         parser.error(f"--members must be at least 1, got {args.members}")
     if (args.end - args.start).days < 60:
@@ -43,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the simulator from command-line arguments and print a one-line summary."""
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    config = SimulationConfig(members=args.members, seed=args.seed, start=args.start, end=args.end)
+    config = SimulationConfig(
+        members=args.members,
+        seed=args.seed,
+        start=args.start,
+        end=args.end,
+        truth_replicates=args.truth_replicates,
+    )
     began = time.perf_counter()
     summary = simulate(config, args.out)
     print(  # noqa: T201 - the command line reports its result on stdout

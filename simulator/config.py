@@ -112,6 +112,10 @@ class SimulationConfig:
         end: last day of simulated activity (inclusive).
         chunk_members: people generated per chunk. Each chunk has its own random stream, so
             changing this changes the output; it bounds memory use.
+        truth_replicates: extra draws of the deal process on the same people and touches.
+            Above 0, `truth/channel_effect_replicates.csv` holds each draw's incremental
+            outcomes per channel, so a benchmark can tell the planted truth's own sampling
+            noise from a model's error. Every other file comes from the first draw alone.
     """
 
     members: int
@@ -119,6 +123,7 @@ class SimulationConfig:
     start: dt.date = DEFAULT_START
     end: dt.date = DEFAULT_END
     chunk_members: int = CHUNK_MEMBERS
+    truth_replicates: int = 0
 
     @property
     def days(self) -> int:

@@ -94,9 +94,14 @@ def _sigmoid(value: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-value))
 
 
-def draw_shared(config: SimulationConfig, chunk: Chunk) -> ChunkDraws:
-    """Draw every random number the deal process uses, before any world is simulated."""
-    rng = np.random.default_rng([config.seed, chunk.index, 4])
+def draw_shared(config: SimulationConfig, chunk: Chunk, replicate: int = 0) -> ChunkDraws:
+    """Draw every random number the deal process uses, before any world is simulated.
+
+    Replicate 0 is the world that is written out; each later replicate draws the deal process
+    again from its own stream, for the truth-noise table.
+    """
+    key = [config.seed, chunk.index, 4] + ([replicate] if replicate else [])
+    rng = np.random.default_rng(key)
     accounts, weeks = len(chunk.accounts), config.weeks
     return ChunkDraws(
         create=rng.random((accounts, weeks)),

@@ -49,6 +49,8 @@ class RunTotals:
 
     counters: RunCounters = field(default_factory=RunCounters)
     effects: truth.EffectTotals = field(default_factory=truth.EffectTotals)
+    # One entry per extra draw of the deal process (`SimulationConfig.truth_replicates`).
+    effect_replicates: list[truth.EffectTotals] = field(default_factory=list)
     window_samples: windows.WindowSamples = field(default_factory=windows.WindowSamples)
     experiment_totals: experiment.ExperimentTotals = field(
         default_factory=experiment.ExperimentTotals
@@ -64,6 +66,23 @@ class SimulatedWorlds:
     design: experiment.ExperimentDesign
 
 
+def _add_channel_effects(
+    config: SimulationConfig,
+    chunk: Chunk,
+    draws: outcomes.ChunkDraws,
+    log_odds: np.ndarray,
+    effects: np.ndarray,
+    into: truth.EffectTotals,
+) -> outcomes.WorldOutcome:
+    """Simulate a world and each world without one channel; add their counts to `into`."""
+    world = outcomes.simulate_world(config, chunk, draws, log_odds)
+    into.actual.add(world, config.days)
+    for index, channel in enumerate(CHANNELS):
+        counterfactual = outcomes.simulate_world(config, chunk, draws, log_odds - effects[:, index])
+        into.without[channel].add(counterfactual, config.days)
+    return world
+
+
 def _simulate_worlds(
     config: SimulationConfig, chunk: Chunk, touches: TouchTable, totals: RunTotals
 ) -> SimulatedWorlds:
@@ -75,11 +94,10 @@ def _simulate_worlds(
     treatment = experiment.treatment_log_odds(config, design)
     full = base + effects.sum(axis=1) + treatment
 
-    world = outcomes.simulate_world(config, chunk, draws, full)
-    totals.effects.actual.add(world, config.days)
-    for index, channel in enumerate(CHANNELS):
-        counterfactual = outcomes.simulate_world(config, chunk, draws, full - effects[:, index])
-        totals.effects.without[channel].add(counterfactual, config.days)
+    world = _add_channel_effects(config, chunk, draws, full, effects, totals.effects)
+    for replicate, into in enumerate(totals.effect_replicates, start=1):
+        replicate_draws = outcomes.draw_shared(config, chunk, replicate)
+        _add_channel_effects(config, chunk, replicate_draws, full, effects, into)
     untreated = outcomes.simulate_world(config, chunk, draws, full - treatment)
     truth.count_touches(totals.effects, touches.channel, touches.is_touch())
     windows.collect_windows(totals.window_samples, chunk, touches, world, config.days)
@@ -161,7 +179,9 @@ def simulate(config: SimulationConfig, out_dir: Path) -> RunSummary:
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     sink = Sink(out_dir)
-    totals = RunTotals()
+    totals = RunTotals(
+        effect_replicates=[truth.EffectTotals() for _ in range(config.truth_replicates)]
+    )
     people = accounts = chunk_index = 0
     while people < config.members:
         added_people, added_accounts = _simulate_chunk(
@@ -174,6 +194,8 @@ def simulate(config: SimulationConfig, out_dir: Path) -> RunSummary:
     community.finish_slack(sink, config.start, config.seed)
     programs.write_program_costs(sink, config)
     truth.write_channel_effects(sink, totals.effects)
+    if totals.effect_replicates:
+        truth.write_channel_effect_replicates(sink, [totals.effects, *totals.effect_replicates])
     windows.write_windows(sink, totals.window_samples)
     experiment.write_experiment_truth(sink, config, totals.experiment_totals)
     sink.close()

@@ -31,6 +31,10 @@ CHANNEL_EFFECT_HEADER = (
     "conversions", "conversions_without_channel", "incremental_conversions",
     "revenue", "revenue_without_channel", "incremental_revenue",
 )  # fmt: skip
+REPLICATE_HEADER = (
+    "replicate", "channel", "incremental_opportunities", "incremental_conversions",
+    "incremental_revenue",
+)  # fmt: skip
 
 
 @dataclass
@@ -183,3 +187,26 @@ def write_channel_effects(sink: Sink, totals: EffectTotals) -> None:
             )
         )
     sink.write_csv("truth/channel_effects.csv", CHANNEL_EFFECT_HEADER, rows)
+
+
+def write_channel_effect_replicates(sink: Sink, replicates: list[EffectTotals]) -> None:
+    """Write each draw's incremental outcomes per channel; replicate 0 is the written world.
+
+    Every draw shares the people, touches and planted effects, so the spread between
+    replicates is the sampling noise of `truth/channel_effects.csv` itself.
+    """
+    rows = []
+    for replicate, totals in enumerate(replicates):
+        actual = totals.actual
+        for channel in CHANNELS:
+            without = totals.without[channel]
+            rows.append(
+                (
+                    replicate,
+                    channel,
+                    actual.opportunities - without.opportunities,
+                    actual.conversions - without.conversions,
+                    actual.revenue - without.revenue,
+                )
+            )
+    sink.write_csv("truth/channel_effect_replicates.csv", REPLICATE_HEADER, rows)

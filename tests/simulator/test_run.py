@@ -294,3 +294,33 @@ def test_deals_created_after_account_touches(simulated: Path):
         if first_touch.get(deal["account_id"], "9999")[:10] <= deal["created_at"]
     ]
     assert len(touched_first) >= 0.9 * len(deals)
+
+
+def test_truth_replicates_add_a_table_and_change_nothing_else(tmp_path: Path):
+    simulate(SimulationConfig(members=500, seed=5), tmp_path / "plain")
+    simulate(SimulationConfig(members=500, seed=5, truth_replicates=3), tmp_path / "replicated")
+
+    replicated = digest_tree(tmp_path / "replicated")
+    replicated.pop("truth/channel_effect_replicates.csv")
+    assert replicated == digest_tree(tmp_path / "plain")
+
+    truth = tmp_path / "replicated" / "truth"
+    rows = read_csv(truth / "channel_effect_replicates.csv")
+    assert Counter(row["replicate"] for row in rows) == {"0": 13, "1": 13, "2": 13, "3": 13}
+    by_replicate: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        by_replicate[row["replicate"]][row["channel"]] = int(row["incremental_conversions"])
+    realized = {
+        row["channel"]: int(row["incremental_conversions"])
+        for row in read_csv(truth / "channel_effects.csv")
+    }
+    assert by_replicate["0"] == realized
+    assert any(counts != realized for counts in by_replicate.values())
+    for counts in by_replicate.values():
+        assert all(counts[channel] == 0 for channel in ZERO_EFFECT_CHANNELS)
+        assert counts["event"] > 0
+
+
+def test_cli_rejects_negative_truth_replicates(tmp_path: Path):
+    with pytest.raises(SystemExit):
+        main(["--members", "10", "--out", str(tmp_path), "--truth-replicates", "-1"])
