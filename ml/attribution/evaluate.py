@@ -77,3 +77,33 @@ def compare_models(summary: pd.DataFrame, truth: pd.Series, k: int = 3) -> pd.Da
             }
         )
     return pd.DataFrame(rows).sort_values("nmae").reset_index(drop=True)
+
+
+def _shares(counts: pd.Series) -> pd.Series:
+    clipped = counts.clip(lower=0).astype(float)
+    return clipped / clipped.sum()
+
+
+def truth_noise(replicates: pd.DataFrame) -> tuple[pd.Series, float]:
+    """Return the expected true shares and the truth's own NMAE, from repeated draws.
+
+    A simulator's incremental conversions are one random draw around their expected value.
+    Drawing the outcomes again on the same touches shows how far one draw's shares stray.
+
+    Args:
+        replicates: Incremental conversions, one row per channel and one column per draw
+            (at least two). Negative counts are clipped to 0 before taking shares.
+
+    Returns:
+        The shares of the mean over all draws, and the mean over draws of the NMAE between
+        that draw's shares and the shares of the other draws' mean. The second figure is
+        about what a model that knew the expected effects exactly would score against one
+        drawn truth; slightly more, because the other draws' mean is noisy too.
+    """
+    if replicates.shape[1] < 2:
+        raise ValueError(f"truth_noise needs at least 2 draws, got {replicates.shape[1]}")
+    errors = [
+        nmae(_shares(replicates[draw]), _shares(replicates.drop(columns=draw).mean(axis=1)))
+        for draw in replicates.columns
+    ]
+    return _shares(replicates.mean(axis=1)), float(np.mean(errors))
