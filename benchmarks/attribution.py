@@ -208,10 +208,10 @@ def load_simulated(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     return touches, pd.concat([conversions, opportunities]), incremental / incremental.sum()
 
 
-def run_simulator(members: int, seed: int, folder: str) -> None:
+def run_simulator(members: int, seed: int, folder: str, truth_replicates: int = 0) -> None:
     """Write a simulated world into `folder`; raise RuntimeError with its stderr on failure."""
     command = [sys.executable, "-m", "simulator", "--members", str(members)]
-    command += ["--seed", str(seed), "--out", folder]
+    command += ["--seed", str(seed), "--out", folder, "--truth-replicates", str(truth_replicates)]
     run = subprocess.run(command, capture_output=True, text=True, check=False)
     if run.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{run.stderr}")

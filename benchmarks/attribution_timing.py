@@ -14,6 +14,12 @@ Each is scored against `truth/channel_effects.csv` (incremental won new-business
 with the same NMAE, Spearman and top-3 agreement as `benchmarks.attribution`, and by the
 share of channels whose true share lies inside the model's 95% share interval. The
 journey-level counterfactual and linear models are scored on the same worlds beside it.
+
+The true incremental deals are themselves one random draw. The simulator draws the deal
+process `TRUTH_REPLICATES` more times on the same touches, and each model is also scored
+against the shares of the mean over all draws (`*_expected`). `truth_noise_nmae` is how far
+one draw's shares stray from the other draws' mean: about what a model that knew the
+expected effects exactly would score against the drawn truth.
 The last printed line is one JSON object of figures.
 """
 
@@ -29,7 +35,7 @@ import pandas as pd
 
 from benchmarks.attribution import load_simulated, run_simulator
 from ml.attribution import AttributionConfig, attribute, summarize_channels
-from ml.attribution.evaluate import compare_models, nmae, spearman, top_k_agreement
+from ml.attribution.evaluate import compare_models, nmae, spearman, top_k_agreement, truth_noise
 from ml.attribution.timing import TimingConfig, timing_attribution
 from simulator.config import DEFAULT_END, DEFAULT_START, MECHANICS
 
@@ -37,6 +43,7 @@ MEMBERS = [
     int(size) for size in os.environ.get("ATTRIBUTION_TIMING_MEMBERS", "5000,200000").split(",")
 ]
 SEEDS = (11, 12)
+TRUTH_REPLICATES = 8
 PLANTED_SHAPES = {
     channel: (mechanics.weekly_decay, mechanics.saturation)
     for channel, mechanics in MECHANICS.items()
@@ -69,28 +76,40 @@ def new_business_events(truth_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return events, events[won.to_numpy()]
 
 
+def expected_truth(truth_dir: Path) -> tuple[pd.Series, float]:
+    """Return the shares of the mean incremental won deals over all draws, and the noise."""
+    draws = pd.read_csv(truth_dir / "channel_effect_replicates.csv")
+    table = draws.pivot(index="channel", columns="replicate", values="incremental_conversions")
+    return truth_noise(table)
+
+
 def score_journey_models(
-    touches: pd.DataFrame, conversions: pd.DataFrame, truth: pd.Series
+    touches: pd.DataFrame, conversions: pd.DataFrame, truth: pd.Series, expected: pd.Series
 ) -> dict[str, float]:
     """Score the journey-level headline and a path model on the same world, for comparison."""
     config = AttributionConfig(models=JOURNEY_MODELS)
     started = time.perf_counter()
     credits = attribute(touches, conversions, config)
     summary = summarize_channels(credits)
-    scores = compare_models(summary[summary["conversion_type"] == "closed_won"], truth)
+    won = summary[summary["conversion_type"] == "closed_won"]
+    scores = compare_models(won, truth)
     print(f"journey models ({time.perf_counter() - started:.0f} s):")
     print(scores.round(4).to_string(index=False))
-    return {f"nmae_journey_{row.model}": float(row.nmae) for row in scores.itertuples()}
+    figures = {f"nmae_journey_{row.model}": float(row.nmae) for row in scores.itertuples()}
+    for row in compare_models(won, expected).itertuples():
+        figures[f"nmae_journey_{row.model}_expected"] = float(row.nmae)
+    return figures
 
 
 def score_world(members: int, seed: int) -> dict[str, Any]:
     """Simulate one world and score the three variants of the timing model on it."""
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        run_simulator(members, seed, folder)
+        run_simulator(members, seed, folder, TRUTH_REPLICATES)
         simulate_seconds = time.perf_counter() - started
         touches, conversions, truth = load_simulated(Path(folder))
         events, won = new_business_events(Path(folder) / "truth")
+        expected, noise = expected_truth(Path(folder) / "truth")
     start = pd.Timestamp(DEFAULT_START, tz="UTC")
     end = pd.Timestamp(DEFAULT_END, tz="UTC") + pd.Timedelta(days=1)
     figures: dict[str, Any] = {
@@ -99,9 +118,12 @@ def score_world(members: int, seed: int) -> dict[str, Any]:
         "opportunities": len(events),
         "won_deals": len(won),
         "simulate_seconds": round(simulate_seconds, 1),
+        "truth_noise_nmae": noise,
+        "nmae_drawn_truth_vs_expected": nmae(truth, expected),
     }
     print(f"\n{members} members, seed {seed}: {len(touches)} touches, {len(events)} opportunities")
-    figures.update(score_journey_models(touches, conversions, truth))
+    print(f"truth noise NMAE {noise:.4f} over {TRUTH_REPLICATES + 1} draws of the deal process")
+    figures.update(score_journey_models(touches, conversions, truth, expected))
     for name, config in VARIANTS.items():
         started = time.perf_counter()
         result = timing_attribution(touches, events, won, start, end, config)
@@ -109,6 +131,7 @@ def score_world(members: int, seed: int) -> dict[str, Any]:
         shares = result.shares()
         key = name
         figures[f"nmae_{key}"] = nmae(shares, truth)
+        figures[f"nmae_{key}_expected"] = nmae(shares, expected)
         figures[f"spearman_{key}"] = spearman(shares, truth)
         figures[f"top3_{key}"] = top_k_agreement(shares, truth)
         figures[f"seconds_{key}"] = round(seconds, 1)
@@ -120,6 +143,7 @@ def score_world(members: int, seed: int) -> dict[str, Any]:
         table = pd.DataFrame(
             {
                 "true share": truth,
+                "expected share": expected,
                 "share": shares,
                 "share 95% interval": pd.Series(
                     {
@@ -134,7 +158,8 @@ def score_world(members: int, seed: int) -> dict[str, Any]:
             }
         )
         print(
-            f"\n{name} shapes: NMAE {figures[f'nmae_{key}']:.4f}, log-likelihood "
+            f"\n{name} shapes: NMAE {figures[f'nmae_{key}']:.4f} (against the expected "
+            f"shares {figures[f'nmae_{key}_expected']:.4f}), log-likelihood "
             f"{result.log_likelihood:.2f}, {seconds:.0f} s"
         )
         print(table.round(3).to_string())
