@@ -113,7 +113,7 @@ class SimulationConfig:
         chunk_members: people generated per chunk. Each chunk has its own random stream, so
             changing this changes the output; it bounds memory use.
         truth_replicates: extra draws of the deal process on the same people and touches.
-            Above 0, `truth/channel_effect_replicates.csv` holds each draw's incremental
+            Above 0, `truth/channel_effect_replicates.csv` contains each draw's incremental
             outcomes per channel, so a benchmark can tell the planted truth's own sampling
             noise from a model's error. Every other file comes from the first draw alone.
     """

@@ -98,7 +98,8 @@ def truth_noise(replicates: pd.DataFrame) -> tuple[pd.Series, float]:
         The shares of the mean over all draws, and the mean over draws of the NMAE between
         that draw's shares and the shares of the other draws' mean. The second figure is
         about what a model that knew the expected effects exactly would score against one
-        drawn truth; slightly more, because the other draws' mean is noisy too.
+        drawn truth. It is slightly more than that, because the other draws' mean is noisy
+        too.
     """
     if replicates.shape[1] < 2:
         raise ValueError(f"truth_noise needs at least 2 draws, got {replicates.shape[1]}")

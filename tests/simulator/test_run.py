@@ -296,7 +296,7 @@ def test_deals_created_after_account_touches(simulated: Path):
     assert len(touched_first) >= 0.9 * len(deals)
 
 
-def test_truth_replicates_add_a_table_and_change_nothing_else(tmp_path: Path):
+def test_truth_replicates_change_no_other_file(tmp_path: Path):
     simulate(SimulationConfig(members=500, seed=5), tmp_path / "plain")
     simulate(SimulationConfig(members=500, seed=5, truth_replicates=3), tmp_path / "replicated")
 

@@ -29,7 +29,7 @@ def test_truth_noise_by_hand():
     assert noise == pytest.approx(1.0)
 
 
-def test_truth_noise_is_zero_for_equal_draws_and_needs_two():
+def test_truth_noise_equal_draws_and_one_draw():
     draws = pd.DataFrame({0: [2, 1], 1: [4, 2]}, index=["a", "b"])
 
     assert truth_noise(draws)[1] == pytest.approx(0.0)
