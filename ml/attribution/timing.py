@@ -26,7 +26,8 @@ of the same six-week block. Whatever is constant for an account over a block can
    (negative coefficients count as 0). Some of those
    opportunities would have opened later in the window anyway. The net credit multiplies by
    the chance of no later opportunity without c. That chance uses the account's hazard
-   after the event, scaled by a gamma-shrunk account level fitted on every journey. When
+   after the event, scaled by the account's level and averaged over the level's gamma
+   posterior (the prior fitted on every journey). When
    the deal's close time is known, only weeks early enough for a deal with the same sales
    cycle to close inside the window count: a later deal that would close after the window
    is not a won deal of the window either.
@@ -65,8 +66,6 @@ SECONDS_PER_WEEK = 7 * 86_400
 NEWTON_MAX_ITERATIONS = 50
 NEWTON_TOLERANCE = 1e-8
 MAX_NEWTON_STEP = 2.0
-# Weekly chances are capped below 1 so that log(1 - chance) stays finite.
-MAX_WEEKLY_CHANCE = 0.999
 # Newton steps per candidate while choosing exposure shapes: the fit starts from the
 # current coefficients, so a few steps get close enough to compare likelihoods.
 SHAPE_SEARCH_STEPS = 4
@@ -408,11 +407,12 @@ def _fit_hazard(
 
 def _account_levels(
     log_relative: np.ndarray, event_journey: np.ndarray, event_week: np.ndarray
-) -> np.ndarray:
-    """Return each journey's hazard level, shrunk with a gamma prior fitted on all journeys.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each journey's gamma posterior (shape, rate) of its hazard level.
 
-    A journey's data are whether it opened an opportunity and the expected count, the sum of
-    its relative hazard over the weeks up to its first opportunity (or the whole window).
+    The gamma prior is fitted on all journeys. A journey's data are whether it opened an
+    opportunity and the expected count, the sum of its relative hazard over the weeks up to
+    its first opportunity (or the whole window).
     """
     weeks = log_relative.shape[1]
     first_event = np.full(log_relative.shape[0], weeks, dtype=np.int64)
@@ -421,7 +421,7 @@ def _account_levels(
     expected = (np.exp(log_relative) * at_risk).sum(axis=1)
     had_event = (first_event < weeks).astype(float)
     shape, rate = _gamma_frailty(had_event, expected)
-    return (had_event + shape) / (expected + rate)
+    return had_event + shape, expected + rate
 
 
 def timing_attribution(
@@ -532,7 +532,7 @@ def _fit_and_credit(
     )
     log_relative = np.einsum("jcw,c->jw", exposure, beta[: len(channels)])
     log_relative += (months @ beta[len(channels) :])[None, :]
-    level_of_journey = _account_levels(log_relative, event_journey, event_week)
+    level_shape, level_rate = _account_levels(log_relative, event_journey, event_week)
 
     # The credit uses the coefficients shrunk towards 0 by `shrinkage` standard errors.
     credited_beta = _shrunk(
@@ -556,7 +556,8 @@ def _fit_and_credit(
     deals = _CreditedDeals(
         exposure=exposure[credited_journey],
         week=credited_week,
-        level=level_of_journey[credited_journey],
+        level_shape=level_shape[credited_journey],
+        level_rate=level_rate[credited_journey],
         later=later,
         months=months,
     )
@@ -584,14 +585,16 @@ class _CreditedDeals:
     Attributes:
         exposure: Exposure per (deal, channel, week) of the deal's journey.
         week: Week the deal's opportunity opened.
-        level: Gamma-shrunk hazard level of the deal's journey.
+        level_shape: Shape of the gamma posterior of the deal's journey's hazard level.
+        level_rate: Rate of that posterior.
         later: Per (deal, week), whether a later opportunity in that week would replace it.
         months: Calendar-month indicators per week.
     """
 
     exposure: np.ndarray
     week: np.ndarray
-    level: np.ndarray
+    level_shape: np.ndarray
+    level_rate: np.ndarray
     later: np.ndarray
     months: np.ndarray
 
@@ -618,10 +621,11 @@ def _credit(
     for column in range(channels):
         removed = np.clip(credited_beta[column] * deals.exposure[:, column, :], 0, None)
         caused = 1 - np.exp(-removed[rows, deals.week])
-        hazard = np.clip(
-            deals.level[:, None] * np.exp(log_relative - removed), 0, MAX_WEEKLY_CHANCE
-        )
-        no_later = np.exp((np.log1p(-hazard) * deals.later).sum(axis=1))
+        # The chance of no later opportunity, exp(-level x relative hazard summed over the
+        # later weeks), averaged over the level's gamma posterior: (rate / (rate + sum))^shape.
+        # A plug-in posterior mean would understate it, because exp(-level x sum) is convex.
+        later_sum = (np.exp(log_relative - removed) * deals.later).sum(axis=1)
+        no_later = np.exp(-deals.level_shape * np.log1p(later_sum / deals.level_rate))
         gross[column] = caused
         net[column] = caused * no_later
     return gross, net

@@ -11,6 +11,8 @@ from ml.attribution.timing import (
     TIMING_CREDIT_COLUMNS,
     TimingConfig,
     _block_strata,
+    _credit,
+    _CreditedDeals,
     decayed_counts,
     timing_attribution,
     timing_credit_table,
@@ -120,6 +122,27 @@ def test_close_time_limits_net_credit(world):
     for credited in (same_day, unknown):
         result = timing_attribution(touches, events, credited, START, end, config)
         assert result.credited_conversions == pytest.approx(plain.credited_conversions)
+
+
+def test_net_credit_averages_over_the_level_posterior():
+    # One deal opened in week 0 of 3, one channel at exposure 1 with coefficient log 2: the
+    # channel caused half of it. Without the channel the relative hazard of each later week
+    # is 1, so the later weeks sum to 2. With a gamma(2, 4) level the chance of no later
+    # opportunity is (4 / (4 + 2))^2 = 4/9, not exp(-(2 / 4) x 2) from the mean level.
+    deals = _CreditedDeals(
+        exposure=np.ones((1, 1, 3)),
+        week=np.array([0]),
+        level_shape=np.array([2.0]),
+        level_rate=np.array([4.0]),
+        later=np.array([[False, True, True]]),
+        months=np.zeros((3, 0)),
+    )
+    beta = np.array([np.log(2.0)])
+
+    gross, net = _credit(deals, beta, beta)
+
+    assert gross[0, 0] == pytest.approx(0.5)
+    assert net[0, 0] == pytest.approx(0.5 * 4 / 9)
 
 
 @pytest.mark.parametrize(
