@@ -66,6 +66,11 @@ SECONDS_PER_WEEK = 7 * 86_400
 NEWTON_MAX_ITERATIONS = 50
 NEWTON_TOLERANCE = 1e-8
 MAX_NEWTON_STEP = 2.0
+# Cap on a week's log relative hazard in the credit step; exp(700) is still finite.
+MAX_LOG_HAZARD = 700.0
+# A coefficient above this size (a hazard ratio over e^10 at full exposure) means that
+# the channel's exposure separates the weeks with an opportunity from those without.
+SEPARATION_COEFFICIENT = 10.0
 # Newton steps per candidate while choosing exposure shapes: the fit starts from the
 # current coefficients, so a few steps get close enough to compare likelihoods.
 SHAPE_SEARCH_STEPS = 4
@@ -297,6 +302,20 @@ def _fit_conditional_logit(
     return beta, information, float(eta[strata.is_case].sum() - normaliser.sum())
 
 
+def _warn_of_separation(
+    channels: list[str], beta: np.ndarray, standard_errors: np.ndarray, penalty: float
+) -> None:
+    """Log a warning naming each channel whose coefficient ran off to a huge value."""
+    for column, channel in enumerate(channels):
+        if abs(beta[column]) > SEPARATION_COEFFICIENT:
+            logger.warning(
+                "timing attribution: channel %r has coefficient %.1f (standard error %.1f): its "
+                "exposure separates weeks with and without an opportunity, so its credit is "
+                "not reliable. Use more opportunities or a larger penalty (now %s).",
+                channel, beta[column], standard_errors[column], penalty,
+            )  # fmt: skip
+
+
 def _month_design(start: pd.Timestamp, weeks: int) -> np.ndarray:
     """Return calendar-month indicators (January left out) of each week's middle day."""
     months = np.array([(start + pd.Timedelta(days=7 * week + 3)).month for week in range(weeks)])
@@ -523,6 +542,7 @@ def _fit_and_credit(
     fit = _fit_hazard(problem, shapes, np.zeros(len(channels) + months.shape[1]))
     beta, shapes = fit.beta, fit.shapes
     standard_errors = np.sqrt(np.clip(np.diag(np.linalg.inv(fit.information)), 0, None))
+    _warn_of_separation(channels, beta, standard_errors, config.penalty)
     exposure = np.stack(
         [
             _channel_exposure(counts, column, shapes[channel])
@@ -624,7 +644,12 @@ def _credit(
         # The chance of no later opportunity, exp(-level x relative hazard summed over the
         # later weeks), averaged over the level's gamma posterior: (rate / (rate + sum))^shape.
         # A plug-in posterior mean would understate it, because exp(-level x sum) is convex.
-        later_sum = (np.exp(log_relative - removed) * deals.later).sum(axis=1)
+        # Weeks that do not count get log hazard -inf. The cap keeps a separated fit's huge
+        # coefficients from overflowing, and the chance of no later deal is then 0 either way.
+        later_log = np.where(
+            deals.later, np.minimum(log_relative - removed, MAX_LOG_HAZARD), -np.inf
+        )
+        later_sum = np.exp(later_log).sum(axis=1)
         no_later = np.exp(-deals.level_shape * np.log1p(later_sum / deals.level_rate))
         gross[column] = caused
         net[column] = caused * no_later

@@ -1,3 +1,4 @@
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -200,6 +201,25 @@ def test_timing_few_opportunities_finite(world):
     end = START + pd.Timedelta(weeks=WEEKS)
     result = timing_attribution(kept_touches, few, few, START, end)
     assert np.isfinite(list(result.coefficients.values())).all()
+    assert result.shares().sum() == pytest.approx(1.0)
+
+
+def test_unpenalised_separation_warns_without_overflow(world, caplog):
+    touches, events = world
+    few = events.head(5)
+    kept_touches = touches[touches["journey_id"].isin(set(few["journey_id"]) | {"0", "1", "2"})]
+    end = START + pd.Timedelta(weeks=WEEKS)
+
+    # Five opportunities without a penalty let one coefficient run off; the credit step must
+    # stay free of numpy overflow and the log must name the channel.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = timing_attribution(kept_touches, few, few, START, end, TimingConfig(penalty=0))
+
+    separated = [c for c, beta in result.coefficients.items() if abs(beta) > 10]
+    assert separated
+    assert all(f"channel {c!r} has coefficient" in caplog.text for c in separated)
+    assert np.isfinite(list(result.credited_conversions.values())).all()
     assert result.shares().sum() == pytest.approx(1.0)
 
 
