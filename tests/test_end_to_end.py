@@ -221,6 +221,9 @@ def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     assert (timing["credit_share_lower"] <= timing["credit_share_upper"]).all()
     assert (timing["credited_conversions_lower"] <= timing["credited_conversions_upper"]).all()
     assert timing["credit_share_upper"].max() > 0
+    # The simulated deals are all in US dollars, so the revenue credit is summed and named.
+    assert (timing["currency"] == "USD").all()
+    assert timing["revenue_credit"].notna().all()
     metadata = _materialization_metadata(simulated_run, ["attribution", "timing_credit"])
     top = timing.sort_values("credit_share", ascending=False).iloc[0]
     expected = f"{top['credit_share_lower']:.3f} to {top['credit_share_upper']:.3f}"

@@ -727,6 +727,7 @@ TIMING_CREDIT_COLUMNS = (
     "gross_conversions",
     "credited_conversions",
     "revenue_credit",
+    "currency",
     "share",
     "credited_lower",
     "credited_upper",
@@ -756,6 +757,24 @@ def _warn_of_deals_won_before_opening(won: pd.DataFrame, opened: pd.DataFrame) -
         )  # fmt: skip
 
 
+def _deal_currency(credited: pd.DataFrame) -> tuple[str | None, bool]:
+    """Return the credited deals' currency (None if none is given) and whether there are several.
+
+    Deals without a currency are not counted as another currency.
+    """
+    if "currency" not in credited.columns:
+        return None, False
+    currencies = sorted(credited["currency"].dropna().astype(str).unique())
+    if len(currencies) > 1:
+        logger.warning(
+            "timing attribution: the credited deals are in %d currencies %s, so revenue_credit "
+            "is left empty; credited_conversions and shares count every deal",
+            len(currencies), currencies,
+        )  # fmt: skip
+        return None, True
+    return (currencies[0] if currencies else None), False
+
+
 def timing_credit_table(
     touches: pd.DataFrame, conversions: pd.DataFrame, config: TimingConfig | None = None
 ) -> pd.DataFrame:
@@ -774,7 +793,10 @@ def timing_credit_table(
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
         conversions: `marts.fct_conversions` (`journey_id`, `opportunity_id`,
-            `conversion_type`, `converted_at`, `revenue`).
+            `conversion_type`, `converted_at`, `revenue`, and optionally `currency`).
+            `revenue_credit` sums revenue only when the credited deals have at most one
+            currency, which `currency` then names. With several it is left empty (a
+            warning is logged), because the model's credit is not split by currency.
         config: Settings; defaults to `TimingConfig()`.
 
     Returns:
@@ -787,15 +809,18 @@ def timing_credit_table(
             number (other rows' revenue is not used) or an opportunity_created or
             closed_won row repeats another's journey and opportunity_id.
     """
+    text_columns = ("conversion_type", "channel", "currency")
     empty = pd.DataFrame(
         {
-            column: pd.Series(dtype=str if column in ("conversion_type", "channel") else float)
+            column: pd.Series(dtype=str if column in text_columns else float)
             for column in TIMING_CREDIT_COLUMNS
         }
     )
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     columns = ["journey_id", "opportunity_id", "conversion_type", "converted_at", "revenue"]
     _check_columns(conversions, "conversions", tuple(columns))
+    if "currency" in conversions.columns:
+        columns.append("currency")
     frame = _checked(
         conversions.loc[:, columns],
         "conversions",
@@ -864,6 +889,8 @@ def timing_credit_table(
     result = _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
     channels = list(result.coefficients)
     shares = result.shares().reindex(channels).fillna(0.0)
+    currency, mixed = _deal_currency(credited)
+    revenue = [np.nan if mixed else result.credited_values[c] for c in channels]
     return pd.DataFrame(
         {
             "conversion_type": "closed_won",
@@ -874,7 +901,8 @@ def timing_credit_table(
             "saturation": [result.shapes[c][1] for c in channels],
             "gross_conversions": [result.gross_conversions[c] for c in channels],
             "credited_conversions": [result.credited_conversions[c] for c in channels],
-            "revenue_credit": [result.credited_values[c] for c in channels],
+            "revenue_credit": revenue,
+            "currency": currency,
             "share": shares.to_numpy(),
             "credited_lower": [result.credited_intervals[c][0] for c in channels],
             "credited_upper": [result.credited_intervals[c][1] for c in channels],

@@ -210,8 +210,8 @@ def test_unpenalised_separation_warns_without_overflow(world, caplog):
     kept_touches = touches[touches["journey_id"].isin(set(few["journey_id"]) | {"0", "1", "2"})]
     end = START + pd.Timedelta(weeks=WEEKS)
 
-    # Five opportunities without a penalty let one coefficient run off; the credit step must
-    # stay free of numpy overflow and the log must name the channel.
+    # Five opportunities without a penalty let one coefficient run off. The credit step must
+    # stay free of numpy overflow, and the log must name the channel.
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         result = timing_attribution(kept_touches, few, few, START, end, TimingConfig(penalty=0))
@@ -361,6 +361,36 @@ def test_credit_table_times_won_deals_at_creation(world):
     assert (table["opportunities"] == 300).all()
     assert (table["credited_deals"] == 100).all()
     assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_credit_table_names_one_currency(small_world):
+    touches, events = small_world
+    conversions = _pipeline(events)
+
+    plain = timing_credit_table(touches, conversions, FIXED)
+    in_euro = timing_credit_table(touches, conversions.assign(currency="EUR"), FIXED)
+
+    assert plain["currency"].isna().all()
+    assert (in_euro["currency"] == "EUR").all()
+    assert in_euro["revenue_credit"].tolist() == pytest.approx(plain["revenue_credit"].tolist())
+
+
+def test_credit_table_leaves_mixed_currency_revenue_empty(small_world, caplog):
+    touches, events = small_world
+    conversions = _pipeline(events)
+    won = conversions["conversion_type"] == "closed_won"
+    # Half the won deals are in another currency, so their revenue cannot be summed.
+    currency = np.where(won & (conversions.index % 2 == 0), "BRL", "USD")
+
+    plain = timing_credit_table(touches, conversions, FIXED)
+    mixed = timing_credit_table(touches, conversions.assign(currency=currency), FIXED)
+
+    assert mixed["revenue_credit"].isna().all()
+    assert mixed["currency"].isna().all()
+    assert "2 currencies ['BRL', 'USD']" in caplog.text
+    assert mixed["credited_conversions"].tolist() == pytest.approx(
+        plain["credited_conversions"].tolist()
+    )
 
 
 def test_credit_table_without_won_deals_is_empty(world):

@@ -22,6 +22,7 @@ final as (
         credited_conversions_lower,
         credited_conversions_upper,
         revenue_credit,
+        currency,
         credit_share,
         credit_share_lower,
         credit_share_upper,

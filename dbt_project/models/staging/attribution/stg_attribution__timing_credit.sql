@@ -18,6 +18,7 @@ renamed as (
         cast(gross_conversions as double) as gross_conversions,
         cast(credited_conversions as double) as credited_conversions,
         cast(revenue_credit as double) as revenue_credit,
+        cast(currency as varchar) as currency,
         cast(share as double) as credit_share,
         cast(credited_lower as double) as credited_conversions_lower,
         cast(credited_upper as double) as credited_conversions_upper,
