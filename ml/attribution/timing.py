@@ -688,6 +688,8 @@ def _closes_in_window(
 
 
 EXPOSURE_MEMORY_WEEKS = 52
+# The loaders allow event times up to a day after the load, for clocks a little ahead.
+FUTURE_TOLERANCE = pd.Timedelta(days=1)
 TIMING_CREDIT_COLUMNS = (
     "conversion_type",
     "channel",
@@ -727,8 +729,32 @@ def _warn_of_deals_won_before_opening(won: pd.DataFrame, opened: pd.DataFrame) -
         )  # fmt: skip
 
 
+def _drop_future_conversions(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Leave out, with a warning, conversions dated more than `FUTURE_TOLERANCE` after `as_of`.
+
+    The loaders reject future event times but accept a future HubSpot close date, which is a
+    planned date on open deals. On a won deal it is an entry error, and the window would
+    otherwise run to it: one close date in 2099 cut the net credit to nearly 0.
+    """
+    as_of = pd.Timestamp(as_of)
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
+    future = frame["converted_at"] > as_of + FUTURE_TOLERANCE
+    if future.any():
+        first = frame[future].iloc[0]
+        logger.warning(
+            "timing attribution: %d conversion(s) dated more than a day after %s are left "
+            "out, first %s %r of journey %r at %s. Check the CRM close and create dates",
+            int(future.sum()), as_of, first["conversion_type"], first["opportunity_id"],
+            first["journey_id"], first["converted_at"],
+        )  # fmt: skip
+    return frame[~future]
+
+
 def timing_credit_table(
-    touches: pd.DataFrame, conversions: pd.DataFrame, config: TimingConfig | None = None
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
+    config: TimingConfig | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Credit won new-business deals to channels with the timing model, one row per channel.
 
@@ -741,12 +767,16 @@ def timing_credit_table(
     `EXPOSURE_MEMORY_WEEKS` before the first opportunity are left out, and weeks start on
     the Monday on or before the first remaining touch or opportunity, whichever is earlier.
     The window ends a day after the last conversion of any type; later touches are left out.
+    With `as_of`, conversions dated more than a day after it are left out first, with a
+    warning, so that a mistyped future close date cannot stretch the window.
 
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
         conversions: `marts.fct_conversions` (`journey_id`, `opportunity_id`,
             `conversion_type`, `converted_at`, `revenue`).
         config: Settings; defaults to `TimingConfig()`.
+        as_of: When the data were extracted, for example the time of the load; None sets
+            no limit.
 
     Returns:
         Columns `TIMING_CREDIT_COLUMNS`; no rows when there is no touch, no opportunity
@@ -793,6 +823,8 @@ def timing_credit_table(
         "opportunity_id",
         "one opportunity_created and one closed_won row per journey and opportunity",
     )
+    if as_of is not None:
+        frame = _drop_future_conversions(frame, as_of)
     if touches.empty or frame.empty:
         return empty
     won = frame[frame["conversion_type"] == "closed_won"]
