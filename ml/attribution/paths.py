@@ -6,6 +6,7 @@ in the common aggregated format (`path`, `total_conversions`, `total_conversion_
 `total_null`).
 """
 
+import codecs
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,7 +122,9 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
             str(path),
             f"the file is empty; expected a header line with the columns {list(PATH_FILE_COLUMNS)}",
         ) from error
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise InputFileError(str(path), _describe_undecodable_byte(path)) from error
+    except (OSError, pd.errors.ParserError) as error:
         raise InputFileError(
             str(path), f"cannot be read as CSV with sep {sep!r}: {error}"
         ) from error
@@ -153,6 +156,23 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
             str(path), "total_conversions is 0 on every row, so there is no conversion to attribute"
         )
     return frame.reset_index(drop=True)[list(PATH_FILE_COLUMNS)]
+
+
+def _describe_undecodable_byte(path: str | Path) -> str:
+    """Locate the first byte that is not UTF-8, because pandas' error gives a buffer offset."""
+    data = Path(path).read_bytes()
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        data[skipped:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skipped + error.start
+        line = data[:offset].count(b"\n") + 1
+        return (
+            f"the byte at offset {offset} (line {line}) is not valid UTF-8; expected UTF-8 with "
+            "or without a byte order mark. Convert the file, for example `iconv -f latin1 -t "
+            "utf-8` for Latin-1"
+        )
+    return "the file is not valid UTF-8"
 
 
 def _check_layout(frame: pd.DataFrame, header: list[str], path: str | Path) -> None:

@@ -203,3 +203,13 @@ def test_repeated_header_column_is_rejected(tmp_path):
         read_path_file(path)
     assert caught.value.field == "total_null"
     assert "header names column 'total_null' twice" in str(caught.value)
+
+
+def test_latin1_byte_gives_line_and_offset(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"path,total_conversions\na > b,1\ncaf\xe9 > b,2\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    message = str(caught.value)
+    assert "the byte at offset 34 (line 3) is not valid UTF-8" in message
+    assert "iconv -f latin1 -t utf-8" in message
