@@ -786,7 +786,8 @@ def timing_credit_table(
         AttributionInputError: A column is missing, a journey id, channel or conversion type
             is blank, a time stamp does not parse, a `closed_won` revenue is not a finite
             number (other rows' revenue is not used) or an opportunity_created or
-            closed_won row repeats another's journey and opportunity_id.
+            closed_won row repeats another's journey and opportunity_id. A touch repeats
+            another's journey and `touch_id`, when touches have that column.
     """
     empty = pd.DataFrame(
         {
@@ -795,6 +796,14 @@ def timing_credit_table(
         }
     )
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
+    if "touch_id" in touches.columns:
+        _reject_rows(
+            touches,
+            touches["touch_id"].notna() & touches.duplicated(["journey_id", "touch_id"]),
+            "touches",
+            "touch_id",
+            "a touch id unique within its journey",
+        )
     columns = ["journey_id", "opportunity_id", "conversion_type", "converted_at", "revenue"]
     _check_columns(conversions, "conversions", tuple(columns))
     frame = _checked(

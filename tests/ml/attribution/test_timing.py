@@ -578,3 +578,15 @@ def test_credit_table_leaves_out_future_conversions(small_world, caplog, late):
     pd.testing.assert_frame_equal(table, expected)
     assert "1 conversion(s) dated more than a day after" in caplog.text
     assert "first closed_won 'd0'" in caplog.text
+
+
+def test_credit_table_rejects_a_repeated_touch(small_world):
+    # A repeated touch row (a join that fanned out, say) raised the exposure and changed the
+    # credit without any message. Touches without a touch_id cannot be told apart.
+    touches, events = small_world
+    touches = touches.assign(touch_id="t" + touches.index.astype(str))
+    repeated = pd.concat([touches, touches.iloc[[5]]], ignore_index=True)
+    with pytest.raises(
+        AttributionInputError, match=f"touches, row {len(touches)}, field 'touch_id': value 't5'"
+    ):
+        timing_credit_table(repeated, _pipeline(events), FIXED)
