@@ -213,3 +213,12 @@ def test_latin1_byte_gives_line_and_offset(tmp_path):
     message = str(caught.value)
     assert "the byte at offset 34 (line 3) is not valid UTF-8" in message
     assert "iconv -f latin1 -t utf-8" in message
+
+
+def test_cli_unwritable_out_exits_with_error(tmp_path, capsys):
+    out = tmp_path / "missing" / "credits.csv"
+    code = main([str(write_paths(tmp_path)), "--sep", ";", "--models", "linear", "--out", str(out)])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"error: cannot write {out}" in error
+    assert "directory" in error
