@@ -34,6 +34,21 @@ def _people_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
         f"Identity: {records} source records resolved to {people} people in {accounts} accounts.",
         f"Quarantine: {quarantined} rejected rows (see quarantine.rejected_rows).",
+        *_rejected_files_lines(con),
+    ]
+
+
+def _rejected_files_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return a line counting the set-aside landing files, which fail only an asset check."""
+    if not table_exists(con, "quarantine", "rejected_files"):
+        return []
+    rows = con.execute("select _file from quarantine.rejected_files order by _file").fetchall()
+    files = [row[0] for row in rows]
+    if not files:
+        return []
+    return [
+        f"  {len(files)} unreadable file(s) set aside and not loaded, first {files[0]} (see "
+        "quarantine.rejected_files for the reasons). Fix them and run again."
     ]
 
 

@@ -62,7 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = channel_table(credits)
     sys.stdout.write(table.round(2).to_string() + "\n")
     if arguments.out:
-        credits.to_csv(arguments.out, index=False)
+        try:
+            credits.to_csv(arguments.out, index=False)
+        except OSError as error:
+            sys.stderr.write(f"error: cannot write {arguments.out}: {error}\n")
+            return 2
         sys.stdout.write(f"wrote {len(credits)} rows to {arguments.out}\n")
     return 0
 

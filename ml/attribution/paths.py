@@ -6,6 +6,7 @@ in the common aggregated format (`path`, `total_conversions`, `total_conversion_
 `total_null`).
 """
 
+import codecs
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,21 +108,27 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
         `total_conversion_value` and `total_null` as floats.
 
     Raises:
-        InputFileError: The file is empty or unreadable, a required column is missing or a
-            count is not a non-negative number. Rows are numbered as in `ingest/`: data row 1
-            is line 2 of the file, after the header.
+        InputFileError: The file is empty or unreadable, or no row has a path or a
+            conversion. The header repeats a column or lacks a required one. The first data
+            row has more fields than the header. A count is not a finite non-negative
+            number. Rows are numbered as in `ingest/`: data row 1 is line 2 of the file,
+            after the header.
     """
     try:
         frame = pd.read_csv(path, sep=sep, dtype={"path": str})
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
     except pd.errors.EmptyDataError as error:
         raise InputFileError(
             str(path),
             f"the file is empty; expected a header line with the columns {list(PATH_FILE_COLUMNS)}",
         ) from error
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise InputFileError(str(path), _describe_undecodable_byte(path)) from error
+    except (OSError, pd.errors.ParserError) as error:
         raise InputFileError(
             str(path), f"cannot be read as CSV with sep {sep!r}: {error}"
         ) from error
+    _check_layout(frame, header, path)
     for column in ("path", "total_conversions"):
         if column not in frame.columns:
             raise InputFileError(
@@ -140,12 +147,57 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
     if empty.any():
         _warn_empty_paths(frame[empty], path)
         frame = frame[~empty]
+    if frame.empty:
+        raise InputFileError(
+            str(path), "the file has no data row with a path; expected rows like `a > b,1`"
+        )
+    if not (frame["total_conversions"] > 0).any():
+        raise InputFileError(
+            str(path), "total_conversions is 0 on every row, so there is no conversion to attribute"
+        )
     return frame.reset_index(drop=True)[list(PATH_FILE_COLUMNS)]
+
+
+def _describe_undecodable_byte(path: str | Path) -> str:
+    """Locate the first byte that is not UTF-8, because pandas' error gives a buffer offset."""
+    data = Path(path).read_bytes()
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        data[skipped:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skipped + error.start
+        line = data[:offset].count(b"\n") + 1
+        return (
+            f"the byte at offset {offset} (line {line}) is not valid UTF-8; expected UTF-8 with "
+            "or without a byte order mark. Convert the file, for example `iconv -f latin1 -t "
+            "utf-8` for Latin-1"
+        )
+    return "the file is not valid UTF-8"
+
+
+def _check_layout(frame: pd.DataFrame, header: list[str], path: str | Path) -> None:
+    """Reject a header that repeats a name and a first data row longer than the header."""
+    repeated = [name for index, name in enumerate(header) if name in header[:index]]
+    if repeated:
+        raise InputFileError(
+            str(path),
+            f"the header names column {repeated[0]!r} twice; expected each column once",
+            field=repeated[0],
+        )
+    # pandas reads the first field of every row as the index when the first data row has
+    # one field more than the header, which shifts every value one column to the left.
+    if not isinstance(frame.index, pd.RangeIndex):
+        raise InputFileError(
+            str(path),
+            f"line 2 has more fields than the header ({len(header)} columns); check --sep "
+            "and the quoting of `path`",
+            row=1,
+        )
 
 
 def _check_counts(frame: pd.DataFrame, column: str, path: str | Path) -> None:
     numbers = pd.to_numeric(frame[column], errors="coerce")
-    bad = numbers.isna() | (numbers < 0)
+    bad = numbers.isna() | (numbers < 0) | np.isinf(numbers)
     if not bad.any():
         return
     index = int(np.flatnonzero(bad.to_numpy())[0])
@@ -154,7 +206,7 @@ def _check_counts(frame: pd.DataFrame, column: str, path: str | Path) -> None:
         problem = "the value is empty"
     else:
         value = raw.item() if isinstance(raw, np.generic) else raw
-        problem = f"value {value!r} is not a non-negative number"
+        problem = f"value {value!r} is not a finite non-negative number"
     raise InputFileError(
         str(path),
         f"{problem} (line {index + 2} of the file, counting the header line)",

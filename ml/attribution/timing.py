@@ -717,6 +717,8 @@ def _closes_in_window(
 
 
 EXPOSURE_MEMORY_WEEKS = 52
+# The loaders allow event times up to a day after the load, for clocks a little ahead.
+FUTURE_TOLERANCE = pd.Timedelta(days=1)
 TIMING_CREDIT_COLUMNS = (
     "conversion_type",
     "channel",
@@ -775,8 +777,32 @@ def _deal_currency(credited: pd.DataFrame) -> tuple[str | None, bool]:
     return (currencies[0] if currencies else None), False
 
 
+def _drop_future_conversions(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Leave out, with a warning, conversions dated more than `FUTURE_TOLERANCE` after `as_of`.
+
+    The loaders reject future event times but accept a future HubSpot close date, which is a
+    planned date on open deals. On a won deal it is an entry error, and the window would
+    otherwise run to it: one close date in 2099 cut the net credit to nearly 0.
+    """
+    as_of = pd.Timestamp(as_of)
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
+    future = frame["converted_at"] > as_of + FUTURE_TOLERANCE
+    if future.any():
+        first = frame[future].iloc[0]
+        logger.warning(
+            "timing attribution: %d conversion(s) dated more than a day after %s are left "
+            "out, first %s %r of journey %r at %s. Check the CRM close and create dates",
+            int(future.sum()), as_of, first["conversion_type"], first["opportunity_id"],
+            first["journey_id"], first["converted_at"],
+        )  # fmt: skip
+    return frame[~future]
+
+
 def timing_credit_table(
-    touches: pd.DataFrame, conversions: pd.DataFrame, config: TimingConfig | None = None
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
+    config: TimingConfig | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Credit won new-business deals to channels with the timing model, one row per channel.
 
@@ -789,6 +815,8 @@ def timing_credit_table(
     `EXPOSURE_MEMORY_WEEKS` before the first opportunity are left out, and weeks start on
     the Monday on or before the first remaining touch or opportunity, whichever is earlier.
     The window ends a day after the last conversion of any type; later touches are left out.
+    With `as_of`, conversions dated more than a day after it are left out first, with a
+    warning, so that a mistyped future close date cannot stretch the window.
 
     Args:
         touches: `marts.fct_touches` (`journey_id`, `touched_at`, `channel`).
@@ -798,6 +826,8 @@ def timing_credit_table(
             currency, which `currency` then names. With several it is left empty (a
             warning is logged), because the model's credit is not split by currency.
         config: Settings; defaults to `TimingConfig()`.
+        as_of: When the data were extracted, for example the time of the load; None sets
+            no limit.
 
     Returns:
         Columns `TIMING_CREDIT_COLUMNS`; no rows when there is no touch, no opportunity
@@ -807,7 +837,8 @@ def timing_credit_table(
         AttributionInputError: A column is missing, a journey id, channel or conversion type
             is blank, a time stamp does not parse, a `closed_won` revenue is not a finite
             number (other rows' revenue is not used) or an opportunity_created or
-            closed_won row repeats another's journey and opportunity_id.
+            closed_won row repeats another's journey and opportunity_id. A touch repeats
+            another's journey and `touch_id`, when touches have that column.
     """
     text_columns = ("conversion_type", "channel", "currency")
     empty = pd.DataFrame(
@@ -817,6 +848,14 @@ def timing_credit_table(
         }
     )
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
+    if "touch_id" in touches.columns:
+        _reject_rows(
+            touches,
+            touches["touch_id"].notna() & touches.duplicated(["journey_id", "touch_id"]),
+            "touches",
+            "touch_id",
+            "a touch id unique within its journey",
+        )
     columns = ["journey_id", "opportunity_id", "conversion_type", "converted_at", "revenue"]
     _check_columns(conversions, "conversions", tuple(columns))
     if "currency" in conversions.columns:
@@ -847,6 +886,8 @@ def timing_credit_table(
         "opportunity_id",
         "one opportunity_created and one closed_won row per journey and opportunity",
     )
+    if as_of is not None:
+        frame = _drop_future_conversions(frame, as_of)
     if touches.empty or frame.empty:
         return empty
     won = frame[frame["conversion_type"] == "closed_won"]

@@ -226,7 +226,8 @@ def attribution_timing_credit(
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
         conversions = read_table(con, "marts", "fct_conversions")
-    credit = timing_credit_table(touches, conversions)
+    # A close date after the run (a typo on a won deal) would otherwise stretch the window.
+    credit = timing_credit_table(touches, conversions, as_of=pd.Timestamp.now(tz="UTC"))
     opportunities = int(credit["opportunities"].max()) if len(credit) else 0
     credited_deals = int(credit["credited_deals"].max()) if len(credit) else 0
     if credit.empty:

@@ -26,10 +26,19 @@ def _query(run: PipelineRun, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def test_dbt_unit_tests_pass(simulated_run: PipelineRun):
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param([], id="defaults"),
+        # docs/revenue-definitions.md shows this override. A unit test that relied on the
+        # default window failed under it, and dbt build then skipped every later model.
+        pytest.param(["--vars", "{community_influence_window_days: 60}"], id="window var"),
+    ],
+)
+def test_dbt_unit_tests_pass(simulated_run: PipelineRun, extra: list[str]):
     completed = subprocess.run(
         [DBT, "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT),
-         "--profiles-dir", str(DBT_PROJECT)],
+         "--profiles-dir", str(DBT_PROJECT), *extra],
         env={**os.environ, "CRM_DUCKDB_PATH": str(simulated_run.warehouse)},
         capture_output=True,
         text=True,

@@ -126,3 +126,25 @@ def test_timing_section_lists_shares_and_intervals(warehouse):
 
 def test_summary_without_timing_mart_has_no_section(warehouse):
     assert "Timing model" not in summarize_warehouse(warehouse)
+
+
+def test_quarantine_line_counts_rejected_files(warehouse):
+    # A set-aside file fails only an asset check, so `make run` exits with 0. The summary
+    # is where a user who does not open the run log learns that a file did not load.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema quarantine")
+        con.execute("create table quarantine.rejected_rows as select 1 as id from range(4)")
+        con.execute(
+            "create table quarantine.rejected_files as select * from (values"
+            " ('discourse/posts.json'), ('web/sessions.csv')) as t(_file)"
+        )
+    text = summarize_warehouse(warehouse)
+    assert "Quarantine: 4 rejected rows (see quarantine.rejected_rows)" in text
+    assert "2 unreadable file(s) set aside and not loaded" in text
+    assert "first discourse/posts.json" in text
+
+
+def test_quarantine_line_without_rejected_files(warehouse):
+    text = summarize_warehouse(warehouse)
+    assert "Quarantine: 0 rejected rows (see quarantine.rejected_rows)." in text
+    assert "set aside" not in text

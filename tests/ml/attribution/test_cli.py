@@ -147,3 +147,78 @@ def test_empty_paths_warning_lists_first_rows(tmp_path, caplog):
     message = caplog.records[-1].getMessage()
     assert "skipping 7 rows" in message
     assert "rows 1, 2, 3, 4, 5 and 2 more" in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("", id="header only"),
+        pytest.param(",1,2\n > ,3,0\n", id="every path empty"),
+    ],
+)
+def test_cli_file_without_paths_exits_with_error(tmp_path, capsys, body):
+    path = tmp_path / "no_paths.csv"
+    path.write_text("path,total_conversions,total_null\n" + body)
+    assert main([str(path)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error
+    assert "no data row with a path" in error
+
+
+def test_cli_file_without_conversions_exits_with_error(tmp_path, capsys):
+    path = tmp_path / "no_conversions.csv"
+    path.write_text("path,total_conversions,total_null\na > b,0,2\nb,0,1\n")
+    assert main([str(path)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error
+    assert "total_conversions is 0 on every row" in error
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400"])
+def test_infinite_count_is_rejected(tmp_path, value):
+    path = tmp_path / "infinite.csv"
+    path.write_text(f"path,total_conversions,total_null\nb,1,1\na > b,{value},2\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 2
+    assert caught.value.field == "total_conversions"
+    assert "not a finite non-negative number" in str(caught.value)
+
+
+def test_first_row_with_extra_field_is_rejected(tmp_path):
+    # pandas reads a first data row with one field more than the header as an index
+    # column, which would shift every value one column to the left.
+    path = tmp_path / "extra.csv"
+    path.write_text("path,total_conversions,total_null\na > b,1,2,9\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 1
+    assert "more fields than the header" in str(caught.value)
+
+
+def test_repeated_header_column_is_rejected(tmp_path):
+    path = tmp_path / "repeated.csv"
+    path.write_text("path,total_conversions,total_null,total_null\na > b,1,2,3\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.field == "total_null"
+    assert "header names column 'total_null' twice" in str(caught.value)
+
+
+def test_latin1_byte_gives_line_and_offset(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"path,total_conversions\na > b,1\ncaf\xe9 > b,2\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    message = str(caught.value)
+    assert "the byte at offset 34 (line 3) is not valid UTF-8" in message
+    assert "iconv -f latin1 -t utf-8" in message
+
+
+def test_cli_unwritable_out_exits_with_error(tmp_path, capsys):
+    out = tmp_path / "missing" / "credits.csv"
+    code = main([str(write_paths(tmp_path)), "--sep", ";", "--models", "linear", "--out", str(out)])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"error: cannot write {out}" in error
+    assert "directory" in error

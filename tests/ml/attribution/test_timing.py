@@ -631,3 +631,35 @@ def test_close_times_mix_dates_and_times(world):
     as_text = timing_attribution(touches, events, with_text, START, end, FIXED)
     as_times = timing_attribution(touches, events, with_times, START, end, FIXED)
     assert as_text.credited_conversions == as_times.credited_conversions
+
+
+@pytest.mark.parametrize("late", ["2099-01-01", "9999-12-31"])
+def test_credit_table_leaves_out_future_conversions(small_world, caplog, late):
+    # The window ends a day after the last conversion. One won deal with a CRM close date in
+    # 2099 stretched it by 70 years, and the net credit fell to nearly 0 without a warning.
+    # A close date of 9999-12-31 overflowed pandas' nanosecond time stamps.
+    touches, events = small_world
+    conversions = _pipeline(events)
+    as_of = conversions["converted_at"].max() + pd.Timedelta(days=3)
+    won = int(np.flatnonzero(conversions["conversion_type"] == "closed_won")[0])
+    # Microseconds, as DuckDB returns `marts.fct_conversions.converted_at`.
+    dated = conversions.astype({"converted_at": "datetime64[us, UTC]"})
+    dated.loc[won, "converted_at"] = pd.Timestamp(late, tz="UTC")
+    expected = timing_credit_table(touches, conversions.drop(index=won), FIXED, as_of=as_of)
+    with caplog.at_level("WARNING", logger="ml.attribution.timing"):
+        table = timing_credit_table(touches, dated, FIXED, as_of=as_of)
+    pd.testing.assert_frame_equal(table, expected)
+    assert "1 conversion(s) dated more than a day after" in caplog.text
+    assert "first closed_won 'd0'" in caplog.text
+
+
+def test_credit_table_rejects_a_repeated_touch(small_world):
+    # A repeated touch row (a join that fanned out, say) raised the exposure and changed the
+    # credit without any message. Touches without a touch_id cannot be told apart.
+    touches, events = small_world
+    touches = touches.assign(touch_id="t" + touches.index.astype(str))
+    repeated = pd.concat([touches, touches.iloc[[5]]], ignore_index=True)
+    with pytest.raises(
+        AttributionInputError, match=f"touches, row {len(touches)}, field 'touch_id': value 't5'"
+    ):
+        timing_credit_table(repeated, _pipeline(events), FIXED)
