@@ -495,6 +495,14 @@ EXPERIMENTS = SourceSpec(
     ),
 )
 
+# Request types of a privacy request export. Only the erasure types remove a person
+# (`ml.identity.privacy.ERASURE_REQUEST_TYPES`); the others are loaded and left alone. A row
+# with any other type is quarantined, so a typo neither erases a person nor hides a request.
+PRIVACY_REQUEST_TYPES = (
+    "erasure", "erase", "deletion", "delete", "right_to_be_forgotten",
+    "access", "portability", "rectification", "restriction", "objection",
+)  # fmt: skip
+
 PRIVACY = SourceSpec(
     "privacy",
     (
@@ -505,6 +513,7 @@ PRIVACY = SourceSpec(
                 required=("request_id", "email", "requested_at"),
                 timestamps=("requested_at",),
                 event_times=("requested_at",),
+                allowed_values={"request_type": PRIVACY_REQUEST_TYPES},
             ),
             "erasure_requests*.csv",
         ),

@@ -337,6 +337,42 @@ def test_erasure_deletes_deeply_nested_quarantined_rows(simulated_run: PipelineR
     assert after.values.tolist() == [[2, "_record"]]
 
 
+def test_access_request_erases_nobody(simulated_run: PipelineRun, tmp_path: Path):
+    # An access request names a person who must stay; only erasure types remove people.
+    warehouse = tmp_path / "review.duckdb"
+    shutil.copy(simulated_run.warehouse, warehouse)
+    email = _query(
+        warehouse,
+        "select min(email) as email from intermediate.int_identity__person_records_unioned",
+    )["email"][0]
+    count_sql = (
+        "select count(*) as n from identity.person_clusters as clusters "
+        "join intermediate.int_identity__person_records_unioned as records "
+        "on records.record_id = clusters.record_id where records.email = ?"
+    )
+    before = int(_query(warehouse, count_sql, [email])["n"][0])
+    landing = tmp_path / "landing"
+    (landing / "privacy").mkdir(parents=True)
+    (landing / "privacy" / "erasure_requests_access.csv").write_text(
+        "request_id,email,requested_at,request_type,status\n"
+        f"ER-ACCESS,{email},2026-06-01 00:00:00,access,completed\n",
+        encoding="utf-8",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, landing, "privacy")
+
+    result = materialize(
+        [identity_resolution],
+        resources={"warehouse": WarehouseResource(database_path=str(warehouse))},
+    )
+
+    audit = _query(warehouse, "select request_id from identity.erasure_audit")
+    assert result.success
+    assert before > 0
+    assert int(_query(warehouse, count_sql, [email])["n"][0]) == before
+    assert "ER-ACCESS" not in set(audit["request_id"])
+
+
 def _majority_truth_person(run: PipelineRun) -> pd.Series:
     """Map each warehouse person id to the simulated person holding most of its records."""
     clusters = _query(run.warehouse, "select record_id, person_id from identity.person_clusters")

@@ -48,6 +48,29 @@ def _persons_with_email(
     return found
 
 
+# Request types that ask for a person's data to be removed. A request without a type counts
+# as erasure, because the file contains erasure requests. `ingest.registry` quarantines types
+# that are neither these nor another known privacy request type (access, portability, ...).
+ERASURE_REQUEST_TYPES = ("erasure", "erase", "deletion", "delete", "right_to_be_forgotten")
+
+
+def erasure_only(requests: pd.DataFrame) -> pd.DataFrame:
+    """Keep the requests whose `request_type` is an erasure type or missing; log the rest.
+
+    An access or portability request must not remove the person it names.
+    """
+    if "request_type" not in requests.columns:
+        return requests
+    kinds = requests["request_type"].astype("string").str.strip().str.lower()
+    keep = kinds.isna() | (kinds == "") | kinds.isin(ERASURE_REQUEST_TYPES)
+    if not keep.all():
+        counts = kinds[~keep].value_counts().to_dict()
+        logger.info(
+            "erasure: %d request(s) of other types left alone: %s", int((~keep).sum()), counts
+        )
+    return requests[keep.to_numpy()].reset_index(drop=True)
+
+
 def request_order(requests: pd.DataFrame) -> list[int]:
     """Return the row positions of `requests` by `requested_at`, then `request_id`.
 

@@ -32,6 +32,7 @@ from ml.identity.privacy import (
     claim_once,
     drop_records,
     erased_keys,
+    erasure_only,
     records_by_request,
     request_order,
     widen_to_threshold,
@@ -66,8 +67,9 @@ class IdentityInputs:
         previous_clusters: person_clusters of the last run, or None.
         offline_records: Badge scans and call notes in the `resolve_people` input layout
             (record_id, source, source_record_id, email, full_name, company_name).
-        erasure_requests: request_id, email, requested_at, status (from raw: the only
-            layer that keeps the email).
+        erasure_requests: request_id, email, requested_at, request_type, status (from
+            raw: the only layer that keeps the email). Only erasure requests are applied
+            (`erasure_only`).
         consent_receipts: Staged CMP receipts (see `ml.identity.consent.RECEIPT_COLUMNS`).
         previous_audit: erasure_audit of earlier runs, or None.
         previous_erased: erased_records of earlier runs, or None.
@@ -191,7 +193,7 @@ def _erase(
     """
     previous_audit = inputs.previous_audit
     handled = set() if previous_audit is None else set(previous_audit["request_id"].astype(str))
-    requests = inputs.erasure_requests
+    requests = erasure_only(inputs.erasure_requests)
     new = requests[~requests["request_id"].astype(str).isin(handled)].reset_index(drop=True)
 
     # NOTE: erasure reaches the records resolution joined to the request's email, not

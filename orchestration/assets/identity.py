@@ -29,7 +29,7 @@ BADGE_SCANS = AssetKey(["staging", "stg_events__badge_scans"])
 CALL_NOTES = AssetKey(["staging", "stg_crm__call_notes"])
 CONSENT_RECEIPTS = AssetKey(["staging", "stg_consent__consent_receipts"])
 ERASURE_REQUESTS = AssetKey(["raw", "privacy_erasure_requests"])
-ERASURE_COLUMNS = ["request_id", "email", "requested_at", "status"]
+ERASURE_COLUMNS = ["request_id", "email", "requested_at", "request_type", "status"]
 
 
 IDENTITY_TABLES = {

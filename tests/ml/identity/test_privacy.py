@@ -7,6 +7,7 @@ from ml.identity.privacy import (
     apply_consent,
     apply_erasure,
     drop_records,
+    erasure_only,
     hash_key,
     rows_with_erased_email,
     rows_with_erased_handle,
@@ -194,3 +195,19 @@ def test_rows_with_erased_handle_deeply_nested_record() -> None:
     rows = pd.DataFrame({"table_name": ["github_events"], "value": [None], "record": [deep]})
 
     assert rows_with_erased_handle(rows, erased).tolist() == [True]
+
+
+def test_erasure_only_keeps_erasure_and_untyped_requests() -> None:
+    requests = pd.DataFrame(
+        {
+            "request_id": ["a", "b", "c", "d", "e", "f"],
+            "request_type": ["erasure", " Access ", None, " Deletion", "portability", ""],
+        }
+    )
+
+    kept = erasure_only(requests)
+
+    assert kept["request_id"].tolist() == ["a", "c", "d", "f"]
+    assert erasure_only(requests.drop(columns="request_type"))["request_id"].tolist() == list(
+        "abcdef"
+    )
