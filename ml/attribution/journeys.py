@@ -88,7 +88,19 @@ def _utc_times(values: pd.Series) -> pd.Series:
 
 
 def _parse_times(frame: pd.DataFrame, table: str, field: str) -> pd.Series:
-    times = _utc_times(frame[field])
+    # pandas reads numbers as nanoseconds since 1970, so epoch seconds would silently become
+    # dates in January 1970. Which unit a number has cannot be told, so numbers are rejected.
+    values = frame[field]
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        _reject_rows(
+            frame,
+            values.notna(),
+            table,
+            field,
+            "a time stamp, not a number: convert epoch numbers first, for example with "
+            "pd.to_datetime(values, unit='s', utc=True)",
+        )
+    times = _utc_times(values)
     _reject_rows(frame, times.isna(), table, field, "a time stamp (tz-aware, or naive as UTC)")
     return times
 

@@ -363,6 +363,14 @@ def test_credit_table_times_won_deals_at_creation(world):
     assert table["share"].sum() == pytest.approx(1.0)
 
 
+def test_credit_table_rejects_epoch_numbers(small_world):
+    touches, events = small_world
+    epoch_seconds = touches.assign(touched_at=touches["touched_at"].astype("int64") // 10**9)
+
+    with pytest.raises(AttributionInputError, match=r"touches, row 0, field 'touched_at'.*number"):
+        timing_credit_table(epoch_seconds, _pipeline(events), FIXED)
+
+
 def test_credit_table_names_one_currency(small_world):
     touches, events = small_world
     conversions = _pipeline(events)
