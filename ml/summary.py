@@ -100,7 +100,8 @@ CHANNEL_NOTES = [
     "  (baseline): revenue the counterfactual model expects without any touch.",
     "  (none): revenue of conversions with no eligible touch before them.",
     "  Bootstrap intervals (95% by default): revenue_credit_lower and revenue_credit_upper in",
-    "  marts.fct_channel_revenue (account level).",
+    "  marts.fct_channel_revenue (account level). The timing model's revenue is there too, as",
+    "  model `timing` with intervals from its coefficient draws.",
 ]
 
 

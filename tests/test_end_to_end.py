@@ -230,6 +230,25 @@ def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     assert metadata[f"share_interval_{top['channel']}"].value == expected
 
 
+def test_channel_revenue_lists_the_timing_model(simulated_run: PipelineRun):
+    timing = _query(simulated_run, "select * from marts.fct_channel_timing_credit")
+    rows = _query(
+        simulated_run,
+        "select * from marts.fct_channel_revenue where attribution_model = 'timing'",
+    )
+    merged = rows.merge(timing, on="channel", suffixes=("", "_timing"))
+
+    assert len(rows) == len(timing)
+    assert (rows["attribution_level"] == "account").all()
+    assert (rows["conversion_type"] == "closed_won").all()
+    assert merged["revenue_credit"].tolist() == pytest.approx(
+        merged["revenue_credit_timing"].tolist()
+    )
+    assert (merged["conversions_credited"] == merged["deals_with_credit"]).all()
+    assert (merged["revenue_credit_lower"] <= merged["revenue_credit"] + 1e-9).all()
+    assert (merged["revenue_credit"] <= merged["revenue_credit_upper"] + 1e-9).all()
+
+
 def test_closed_won_revenue_matches_planted_deals(simulated_run: PipelineRun):
     deals = pd.read_csv(simulated_run.truth_dir / "deals.csv")
     won = deals[deals["stage"] == "closedwon"]

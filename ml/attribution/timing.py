@@ -170,6 +170,9 @@ class TimingResult:
         credited_intervals: Channel to the 95% interval of its net credit, from coefficient
             draws (NaN when `interval_draws` is 0 or no deal is credited).
         share_intervals: Channel to the same interval of its share of the net credit.
+        value_intervals: Channel to the same interval of `credited_values`.
+        deals_with_credit: Channel to the number of credited opportunities it has any net
+            credit on.
     """
 
     coefficients: dict[str, float]
@@ -183,6 +186,8 @@ class TimingResult:
     log_likelihood: float
     credited_intervals: dict[str, tuple[float, float]]
     share_intervals: dict[str, tuple[float, float]]
+    value_intervals: dict[str, tuple[float, float]]
+    deals_with_credit: dict[str, int]
 
     def shares(self) -> pd.Series:
         """Return each channel's share of the net credit (zeros when nothing is credited)."""
@@ -582,7 +587,9 @@ def _fit_and_credit(
         months=months,
     )
     gross_share, net_share = _credit(deals, beta, credited_beta)
-    credit_draws = _credit_draws(deals, beta, fit.information, standard_errors, config)
+    credit_draws, value_draws = _credit_draws(
+        deals, values, beta, fit.information, standard_errors, config
+    )
     return TimingResult(
         coefficients=dict(zip(channels, beta[: len(channels)].tolist(), strict=True)),
         standard_errors=dict(zip(channels, standard_errors[: len(channels)].tolist(), strict=True)),
@@ -595,6 +602,8 @@ def _fit_and_credit(
         log_likelihood=fit.log_likelihood,
         credited_intervals=_intervals(channels, credit_draws),
         share_intervals=_intervals(channels, _shares_of(credit_draws)),
+        value_intervals=_intervals(channels, value_draws),
+        deals_with_credit=dict(zip(channels, (net_share > 0).sum(axis=1).tolist(), strict=True)),
     )
 
 
@@ -658,31 +667,36 @@ def _credit(
 
 def _credit_draws(
     deals: _CreditedDeals,
+    values: np.ndarray,
     beta: np.ndarray,
     information: np.ndarray,
     standard_errors: np.ndarray,
     config: TimingConfig,
-) -> np.ndarray:
-    """Return each channel's net credit under coefficients drawn from their sampling law.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each channel's net credit and credited value under drawn coefficients.
 
     The draws are normal with the fit's inverse information as covariance, so the spread
     covers the coefficients' sampling error only: the chosen shapes and the account levels
     are held fixed.
 
     Returns:
-        An array of draws x channels (no rows when `config.interval_draws` is 0).
+        Two arrays of draws x channels, credit and value (no rows when
+        `config.interval_draws` is 0).
     """
     channels = deals.exposure.shape[1]
     if config.interval_draws == 0 or len(deals.week) == 0:
-        return np.zeros((0, channels))
+        return np.zeros((0, channels)), np.zeros((0, channels))
     rng = np.random.default_rng(config.seed)
     covariance = np.linalg.inv(information)
     draws = rng.multivariate_normal(beta, covariance, config.interval_draws, method="eigh")
     credit = np.zeros((config.interval_draws, channels))
+    value = np.zeros_like(credit)
     for index, drawn in enumerate(draws):
         credited_beta = _shrunk(drawn[:channels], standard_errors[:channels], config.shrinkage)
-        credit[index] = _credit(deals, drawn, credited_beta)[1].sum(axis=1)
-    return credit
+        net = _credit(deals, drawn, credited_beta)[1]
+        credit[index] = net.sum(axis=1)
+        value[index] = net @ values
+    return credit, value
 
 
 def _shares_of(credit: np.ndarray) -> np.ndarray:
@@ -729,6 +743,8 @@ TIMING_CREDIT_COLUMNS = (
     "gross_conversions",
     "credited_conversions",
     "revenue_credit",
+    "revenue_lower",
+    "revenue_upper",
     "currency",
     "share",
     "credited_lower",
@@ -737,6 +753,7 @@ TIMING_CREDIT_COLUMNS = (
     "share_upper",
     "opportunities",
     "credited_deals",
+    "deals_with_credit",
 )
 
 
@@ -943,6 +960,8 @@ def timing_credit_table(
             "gross_conversions": [result.gross_conversions[c] for c in channels],
             "credited_conversions": [result.credited_conversions[c] for c in channels],
             "revenue_credit": revenue,
+            "revenue_lower": [np.nan if mixed else result.value_intervals[c][0] for c in channels],
+            "revenue_upper": [np.nan if mixed else result.value_intervals[c][1] for c in channels],
             "currency": currency,
             "share": shares.to_numpy(),
             "credited_lower": [result.credited_intervals[c][0] for c in channels],
@@ -951,5 +970,6 @@ def timing_credit_table(
             "share_upper": [result.share_intervals[c][1] for c in channels],
             "opportunities": result.events,
             "credited_deals": result.credited_events,
+            "deals_with_credit": [result.deals_with_credit[c] for c in channels],
         }
     )

@@ -174,6 +174,9 @@ def test_credit_intervals_hold_the_point_estimate(world):
     assert high - low > 0.01
     credit_low, credit_high = result.credited_intervals["event"]
     assert credit_low < result.credited_conversions["event"] < credit_high
+    value_low, value_high = result.value_intervals["event"]
+    assert value_low < result.credited_values["event"] < value_high
+    assert 0 < result.deals_with_credit["event"] <= result.credited_events
     # Chat's coefficient is noise around 0, and a negative draw credits nothing.
     assert result.share_intervals["chat"][0] == 0.0
     # The draws leave the point estimates alone, and without draws there is no interval.
@@ -381,6 +384,8 @@ def test_credit_table_names_one_currency(small_world):
     assert plain["currency"].isna().all()
     assert (in_euro["currency"] == "EUR").all()
     assert in_euro["revenue_credit"].tolist() == pytest.approx(plain["revenue_credit"].tolist())
+    assert (in_euro["revenue_lower"] <= in_euro["revenue_credit"]).all()
+    assert (in_euro["revenue_credit"] <= in_euro["revenue_upper"]).all()
 
 
 def test_credit_table_leaves_mixed_currency_revenue_empty(small_world, caplog):
@@ -394,6 +399,7 @@ def test_credit_table_leaves_mixed_currency_revenue_empty(small_world, caplog):
     mixed = timing_credit_table(touches, conversions.assign(currency=currency), FIXED)
 
     assert mixed["revenue_credit"].isna().all()
+    assert mixed[["revenue_lower", "revenue_upper"]].isna().all().all()
     assert mixed["currency"].isna().all()
     assert "2 currencies ['BRL', 'USD']" in caplog.text
     assert mixed["credited_conversions"].tolist() == pytest.approx(

@@ -1,5 +1,7 @@
 -- Revenue credited to each channel by each level and model, with the bootstrap interval where
--- the attribution assets computed one (account level only).
+-- the attribution assets computed one (account level only). The timing model's rows come
+-- from fct_channel_timing_credit, with its coefficient-draw interval, when its revenue has
+-- one currency.
 with
 
 credits as (
@@ -30,7 +32,14 @@ by_channel as (
 
 ),
 
-final as (
+timing as (
+
+    select * from {{ ref('fct_channel_timing_credit') }}
+    where revenue_credit is not null
+
+),
+
+journey_models as (
 
     select
         cast(by_channel.attribution_level as varchar) as attribution_level,
@@ -50,6 +59,31 @@ final as (
             and by_channel.attribution_model = intervals.attribution_model
             and by_channel.conversion_type = intervals.conversion_type
             and by_channel.channel = intervals.channel
+
+),
+
+timing_model as (
+
+    select
+        'account' as attribution_level,
+        'timing' as attribution_model,
+        cast(conversion_type as varchar) as conversion_type,
+        cast(currency as varchar) as currency,
+        cast(channel as varchar) as channel,
+        cast(deals_with_credit as bigint) as conversions_credited,
+        cast(credited_conversions as double) as credited_conversions,
+        cast(revenue_credit as double) as revenue_credit,
+        cast(revenue_credit_lower as double) as revenue_credit_lower,
+        cast(revenue_credit_upper as double) as revenue_credit_upper
+    from timing
+
+),
+
+final as (
+
+    select * from journey_models
+    union all
+    select * from timing_model
 
 )
 

@@ -22,12 +22,15 @@ final as (
         credited_conversions_lower,
         credited_conversions_upper,
         revenue_credit,
+        revenue_credit_lower,
+        revenue_credit_upper,
         currency,
         credit_share,
         credit_share_lower,
         credit_share_upper,
         opportunities_fitted,
-        deals_credited
+        deals_credited,
+        deals_with_credit
     from timing
 
 )

@@ -18,6 +18,8 @@ renamed as (
         cast(gross_conversions as double) as gross_conversions,
         cast(credited_conversions as double) as credited_conversions,
         cast(revenue_credit as double) as revenue_credit,
+        cast(revenue_lower as double) as revenue_credit_lower,
+        cast(revenue_upper as double) as revenue_credit_upper,
         cast(currency as varchar) as currency,
         cast(share as double) as credit_share,
         cast(credited_lower as double) as credited_conversions_lower,
@@ -25,7 +27,8 @@ renamed as (
         cast(share_lower as double) as credit_share_lower,
         cast(share_upper as double) as credit_share_upper,
         cast(opportunities as integer) as opportunities_fitted,
-        cast(credited_deals as integer) as deals_credited
+        cast(credited_deals as integer) as deals_credited,
+        cast(deals_with_credit as integer) as deals_with_credit
 
     from source
 
