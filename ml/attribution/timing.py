@@ -909,6 +909,10 @@ def timing_credit_table(
         return empty
     won = frame[frame["conversion_type"] == "closed_won"]
     if won.empty:
+        logger.warning(
+            "timing attribution: no closed_won conversion to credit; conversion types found: %s",
+            sorted(frame["conversion_type"].unique()),
+        )
         return empty
     first_win = won.groupby("journey_id")["converted_at"].min()
     opened = frame[frame["conversion_type"] == "opportunity_created"]

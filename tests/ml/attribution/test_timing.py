@@ -407,11 +407,15 @@ def test_credit_table_leaves_mixed_currency_revenue_empty(small_world, caplog):
     )
 
 
-def test_credit_table_without_won_deals_is_empty(world):
+def test_credit_table_without_won_deals_is_empty(world, caplog):
     touches, events = world
-    table = timing_credit_table(touches, _opportunities(events.head(5)))
+    # Conversion types are case-sensitive, so CLOSED_WON rows credit nothing; the log says
+    # which types it found.
+    shouted = _pipeline(events.head(5)).replace({"closed_won": "CLOSED_WON"})
+    table = timing_credit_table(touches, shouted)
     assert table.empty
     assert list(table.columns) == list(TIMING_CREDIT_COLUMNS)
+    assert "found: ['CLOSED_WON', 'opportunity_created']" in caplog.text
 
 
 def test_credit_table_ignores_touches_years_before(world):
