@@ -19,7 +19,9 @@ The true incremental deals are themselves one random draw. The simulator draws t
 process `TRUTH_REPLICATES` more times on the same touches, and each model is also scored
 against the shares of the mean over all draws (`*_expected`). `truth_noise_nmae` is how far
 one draw's shares stray from the other draws' mean: about what a model that knew the
-expected effects exactly would score against the drawn truth.
+expected effects exactly would score against the drawn truth. `nmae_oracle_credit*` score
+the credit formula fed the simulator's own weekly chances (`benchmarks.timing_oracle`): the
+formula's own error, apart from anything estimated.
 The last printed line is one JSON object of figures.
 """
 
@@ -34,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.attribution import load_simulated, run_simulator
+from benchmarks.timing_oracle import oracle_credit
 from ml.attribution import AttributionConfig, attribute, summarize_channels
 from ml.attribution.evaluate import compare_models, nmae, spearman, top_k_agreement, truth_noise
 from ml.attribution.timing import TimingConfig, timing_attribution
@@ -123,6 +126,14 @@ def score_world(members: int, seed: int) -> dict[str, Any]:
     }
     print(f"\n{members} members, seed {seed}: {len(touches)} touches, {len(events)} opportunities")
     print(f"truth noise NMAE {noise:.4f} over {TRUTH_REPLICATES + 1} draws of the deal process")
+    oracle = oracle_credit(members, seed)
+    oracle_shares = oracle / oracle.sum()
+    figures["nmae_oracle_credit"] = nmae(oracle_shares, truth)
+    figures["nmae_oracle_credit_expected"] = nmae(oracle_shares, expected)
+    print(
+        f"credit formula with the simulator's chances: NMAE {figures['nmae_oracle_credit']:.4f} "
+        f"(against the expected shares {figures['nmae_oracle_credit_expected']:.4f})"
+    )
     figures.update(score_journey_models(touches, conversions, truth, expected))
     for name, config in VARIANTS.items():
         started = time.perf_counter()
