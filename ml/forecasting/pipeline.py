@@ -208,14 +208,14 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
         future = pd.date_range(
             series.index[-1] + pd.offsets.MonthBegin(1), periods=config.horizon_months, freq="MS"
         )
-        lower, upper = _bounded_interval(history, result.forecast, z * result.sigma)
+        point, lower, upper = _bounded_interval(history, result.forecast, z * result.sigma)
         parts.append(
             pd.DataFrame(
                 {
                     "period_start": future.date,
                     "stage": stage,
                     "method": method,
-                    "forecast": result.forecast,
+                    "forecast": point,
                     "lower": lower,
                     "upper": upper,
                     "history_months": series.size,
@@ -233,20 +233,22 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
 
 def _bounded_interval(
     history: np.ndarray, forecast: np.ndarray, half_width: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the symmetric interval, cut at zero on the side the stage's history never crossed.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the forecast and its interval, cut at zero on the side history never crossed.
 
     Revenue of a stage with no negative month cannot fall below zero, and churn booked as
     negative amounts cannot rise above it. Cutting there drops only values the stage cannot
-    take, so the interval covers every possible outcome it covered before.
+    take, so the interval covers every possible outcome it covered before. A trend can carry
+    the point forecast itself across zero (a stage falling towards zero), so the forecast
+    and both bounds are cut, which keeps lower <= forecast <= upper.
     """
     lower = forecast - half_width
     upper = forecast + half_width
     if history.size and history.min() >= 0:
-        lower = np.maximum(lower, 0.0)
+        forecast, lower, upper = (np.maximum(values, 0.0) for values in (forecast, lower, upper))
     if history.size and history.max() <= 0:
-        upper = np.minimum(upper, 0.0)
-    return lower, upper
+        forecast, lower, upper = (np.minimum(values, 0.0) for values in (forecast, lower, upper))
+    return forecast, lower, upper
 
 
 def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
