@@ -99,11 +99,13 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
             "expected period_start, stage, revenue"
         )
     frame = monthly[["period_start", "stage", "revenue"]].copy()
-    frame["period_start"] = pd.to_datetime(frame["period_start"])
+    frame["period_start"] = _parse_months(frame["period_start"])
     frame["revenue"] = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
 
-    for row, (stage, start, revenue) in enumerate(
-        zip(frame["stage"], frame["period_start"], frame["revenue"], strict=True)
+    for row, (stage, start, revenue, given) in enumerate(
+        zip(
+            frame["stage"], frame["period_start"], frame["revenue"], monthly["revenue"], strict=True
+        )
     ):
         if stage not in accepted_stages:
             raise DataQualityError(
@@ -118,7 +120,7 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
         if not np.isfinite(revenue):
             raise DataQualityError(
                 f"monthly revenue input, row {row}, field 'revenue': invalid value "
-                f"{revenue!r}; expected a finite number"
+                f"{given!r}; expected a finite number"
             )
 
     churn = frame.loc[frame["stage"] == "churn", "revenue"]
@@ -129,6 +131,25 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
             "values; expected one sign convention for lost revenue"
         )
     return frame
+
+
+def _parse_months(values: pd.Series) -> pd.Series:
+    """Parse `period_start` as dates, naming the first row that is not a date."""
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as error:
+        for row, value in enumerate(values.tolist()):
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise DataQualityError(
+                    f"monthly revenue input, row {row}, field 'period_start': invalid value "
+                    f"{value!r}; expected a date, the first day of a month"
+                ) from error
+        raise DataQualityError(
+            f"monthly revenue input, field 'period_start': not readable as dates ({error}); "
+            "expected one date per row, the first day of a month"
+        ) from error
 
 
 def _monthly_series(frame: pd.DataFrame, stages: tuple[str, ...]) -> dict[str, pd.Series]:

@@ -138,6 +138,20 @@ def test_forecast_revenue_mid_month_date_raises():
         forecast_revenue(frame, CONFIG)
 
 
+def test_forecast_revenue_unparseable_date_names_row_and_value():
+    frame = monthly_frame("renewal", [1.0, 2.0, 3.0]).astype({"period_start": object})
+    frame.loc[1, "period_start"] = "March 2024-ish"
+    with pytest.raises(DataQualityError, match=r"row 1, field 'period_start'.*'March 2024-ish'"):
+        forecast_revenue(frame, CONFIG)
+
+
+def test_forecast_revenue_text_revenue_names_row_and_value():
+    frame = monthly_frame("renewal", [1.0, 2.0, 3.0]).astype({"revenue": object})
+    frame.loc[2, "revenue"] = "12,50"
+    with pytest.raises(DataQualityError, match=r"row 2, field 'revenue'.*'12,50'"):
+        backtest_forecasts(frame, CONFIG)
+
+
 def test_forecast_revenue_mixed_churn_signs_raises():
     with pytest.raises(DataQualityError, match="one sign convention"):
         forecast_revenue(monthly_frame("churn", [3.0, -2.0]), CONFIG)
