@@ -9,6 +9,7 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from ingest.registry import FilePattern, SourceSpec, TableSpec
 from ml.errors import InputFileError
+
+logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 8 * 1024 * 1024
 
@@ -97,6 +100,7 @@ def discover_files(landing_dir: Path, source: SourceSpec) -> dict[str, list[Sour
     if not folder.is_dir():
         return None
     found: dict[str, list[SourceFile]] = {table.table: [] for table in source.tables}
+    unmatched: list[str] = []
     for path in _visible_files(folder):
         inner = path.relative_to(folder).as_posix()
         rel_path = path.relative_to(landing_dir).as_posix()
@@ -106,9 +110,25 @@ def discover_files(landing_dir: Path, source: SourceSpec) -> dict[str, list[Sour
                 found[table_name].extend(files)
             continue
         match = _match_table(source, inner)
-        if match is not None:
-            table, file_pattern = match
-            found[table.table].append(SourceFile(rel_path, file_pattern.reader, disk_path=path))
+        if match is None:
+            unmatched.append(rel_path)
+            continue
+        table, file_pattern = match
+        found[table.table].append(SourceFile(rel_path, file_pattern.reader, disk_path=path))
+    if unmatched:
+        # Names are matched case-sensitively and by folder depth, so "X.CSV" or a file in a
+        # subfolder is not loaded. Saying so keeps such a file from vanishing unnoticed.
+        logger.warning(
+            "%s file(s) in %s/ match no file pattern of source %s and are not loaded: %s; "
+            "expected %s",
+            len(unmatched),
+            source.folder,
+            source.name,
+            ", ".join(unmatched[:10]) + (" ..." if len(unmatched) > 10 else ""),
+            ", ".join(
+                sorted({pattern.pattern for table in source.tables for pattern in table.files})
+            ),
+        )
     return found
 
 

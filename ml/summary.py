@@ -196,10 +196,13 @@ def _forecast_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     first, last = con.execute(
         "select min(period_start), max(period_start) from marts.fct_revenue_forecast"
     ).fetchone() or (None, None)
+    # Adding monthly bounds does not give an 80% interval of the total: with independent
+    # monthly errors the sums are wider, so the text names them for what they are.
     lines = [
         "",
-        f"Revenue forecast for {first:%Y-%m} to {last:%Y-%m}, the quarter after the last month of",
-        "data (fct_revenue_forecast; 80% intervals, cut at zero where a stage never crossed it):",
+        f"Revenue forecast, totals for {first:%Y-%m} to {last:%Y-%m}, the months after the last",
+        "month of data (fct_revenue_forecast). lower and upper are sums of the monthly 80%",
+        "bounds, each cut at zero where a stage never crossed it, not an interval of the total:",
     ]
     return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
 

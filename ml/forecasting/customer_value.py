@@ -17,6 +17,7 @@ from the first purchase to the end of calibration.
 
 import logging
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -69,20 +70,15 @@ def summarise_transactions(
         value of the repeat purchases, 0.0 when there are none).
 
     Raises:
-        DataQualityError: when a required column is missing or a value is negative.
+        DataQualityError: when a required column is missing, a customer_id or date is
+            missing or unreadable, or a value is not a finite non-negative number.
     """
     missing = {"customer_id", "date", "value"} - set(transactions.columns)
     if missing:
         raise DataQualityError(
             f"transactions: missing column(s) {sorted(missing)}; expected customer_id, date, value"
         )
-    if (transactions["value"] < 0).any():
-        row = int(np.flatnonzero(transactions["value"].to_numpy() < 0)[0])
-        raise DataQualityError(
-            f"transactions, row {row}, field 'value': invalid value "
-            f"{transactions['value'].iloc[row]!r}; expected a non-negative amount"
-        )
-
+    transactions = _checked_transactions(transactions)
     calibration = transactions[transactions["date"] <= calibration_end]
     daily = calibration.groupby(["customer_id", "date"], as_index=False)["value"].sum()
     daily = daily.sort_values(["customer_id", "date"])
@@ -100,6 +96,45 @@ def summarise_transactions(
     repeat_values = daily[daily["is_repeat"]].groupby("customer_id")["value"].mean()
     summary["monetary_value"] = repeat_values.reindex(summary.index, fill_value=0.0)
     return summary
+
+
+def _raise_cell(row: int, field: str, value: object, expected: str) -> NoReturn:
+    raise DataQualityError(
+        f"transactions, row {row}, field {field!r}: invalid value {value!r}; expected {expected}"
+    )
+
+
+def _checked_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Return customer_id, date and value typed, raising on the first unusable cell.
+
+    A missing customer_id or date, a date that cannot be parsed, and a value that is not a
+    finite non-negative number each raise, because grouping would otherwise drop the row
+    or sum a NaN value as 0.
+    """
+    frame = transactions[["customer_id", "date", "value"]].copy()
+    for row, customer in enumerate(frame["customer_id"].tolist()):
+        if pd.isna(customer):
+            _raise_cell(row, "customer_id", customer, "a customer id")
+    try:
+        frame["date"] = pd.to_datetime(frame["date"])
+    except (ValueError, TypeError):
+        for row, value in enumerate(transactions["date"].tolist()):
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                _raise_cell(row, "date", value, "a date")
+        raise
+    for row, value in enumerate(frame["date"].tolist()):
+        if pd.isna(value):
+            _raise_cell(row, "date", value, "a date")
+    values = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    for row, (given, number) in enumerate(
+        zip(frame["value"].tolist(), values.tolist(), strict=True)
+    ):
+        if not (np.isfinite(number) and number >= 0):
+            _raise_cell(row, "value", given, "a non-negative amount")
+    frame["value"] = values
+    return frame
 
 
 def _bgnbd_log_likelihood(
@@ -145,8 +180,14 @@ def fit_bgnbd(summary: pd.DataFrame, modified: bool = False) -> BgNbdParams:
         The fitted parameters.
 
     Raises:
-        DataQualityError: when the optimiser does not converge.
+        DataQualityError: when the summary has no customers or the optimiser does not
+            converge.
     """
+    if summary.empty:
+        raise DataQualityError(
+            "BG/NBD fit: no customers in the summary; expected at least one customer with a "
+            "purchase on or before the calibration end"
+        )
     x = summary["frequency"].to_numpy(float)
     t_x = summary["recency"].to_numpy(float)
     age = summary["age"].to_numpy(float)

@@ -99,11 +99,13 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
             "expected period_start, stage, revenue"
         )
     frame = monthly[["period_start", "stage", "revenue"]].copy()
-    frame["period_start"] = pd.to_datetime(frame["period_start"])
+    frame["period_start"] = _parse_months(frame["period_start"])
     frame["revenue"] = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
 
-    for row, (stage, start, revenue) in enumerate(
-        zip(frame["stage"], frame["period_start"], frame["revenue"], strict=True)
+    for row, (stage, start, revenue, given) in enumerate(
+        zip(
+            frame["stage"], frame["period_start"], frame["revenue"], monthly["revenue"], strict=True
+        )
     ):
         if stage not in accepted_stages:
             raise DataQualityError(
@@ -118,7 +120,7 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
         if not np.isfinite(revenue):
             raise DataQualityError(
                 f"monthly revenue input, row {row}, field 'revenue': invalid value "
-                f"{revenue!r}; expected a finite number"
+                f"{given!r}; expected a finite number"
             )
 
     churn = frame.loc[frame["stage"] == "churn", "revenue"]
@@ -129,6 +131,25 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
             "values; expected one sign convention for lost revenue"
         )
     return frame
+
+
+def _parse_months(values: pd.Series) -> pd.Series:
+    """Parse `period_start` as dates, naming the first row that is not a date."""
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as error:
+        for row, value in enumerate(values.tolist()):
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise DataQualityError(
+                    f"monthly revenue input, row {row}, field 'period_start': invalid value "
+                    f"{value!r}; expected a date, the first day of a month"
+                ) from error
+        raise DataQualityError(
+            f"monthly revenue input, field 'period_start': not readable as dates ({error}); "
+            "expected one date per row, the first day of a month"
+        ) from error
 
 
 def _monthly_series(frame: pd.DataFrame, stages: tuple[str, ...]) -> dict[str, pd.Series]:
@@ -208,14 +229,14 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
         future = pd.date_range(
             series.index[-1] + pd.offsets.MonthBegin(1), periods=config.horizon_months, freq="MS"
         )
-        lower, upper = _bounded_interval(history, result.forecast, z * result.sigma)
+        point, lower, upper = _bounded_interval(history, result.forecast, z * result.sigma)
         parts.append(
             pd.DataFrame(
                 {
                     "period_start": future.date,
                     "stage": stage,
                     "method": method,
-                    "forecast": result.forecast,
+                    "forecast": point,
                     "lower": lower,
                     "upper": upper,
                     "history_months": series.size,
@@ -233,20 +254,22 @@ def forecast_revenue(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFr
 
 def _bounded_interval(
     history: np.ndarray, forecast: np.ndarray, half_width: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the symmetric interval, cut at zero on the side the stage's history never crossed.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the forecast and its interval, cut at zero on the side history never crossed.
 
     Revenue of a stage with no negative month cannot fall below zero, and churn booked as
     negative amounts cannot rise above it. Cutting there drops only values the stage cannot
-    take, so the interval covers every possible outcome it covered before.
+    take, so the interval covers every possible outcome it covered before. A trend can carry
+    the point forecast itself across zero (a stage falling towards zero), so the forecast
+    and both bounds are cut, which keeps lower <= forecast <= upper.
     """
     lower = forecast - half_width
     upper = forecast + half_width
     if history.size and history.min() >= 0:
-        lower = np.maximum(lower, 0.0)
+        forecast, lower, upper = (np.maximum(values, 0.0) for values in (forecast, lower, upper))
     if history.size and history.max() <= 0:
-        upper = np.minimum(upper, 0.0)
-    return lower, upper
+        forecast, lower, upper = (np.minimum(values, 0.0) for values in (forecast, lower, upper))
+    return forecast, lower, upper
 
 
 def backtest_forecasts(monthly: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:

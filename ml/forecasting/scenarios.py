@@ -8,7 +8,7 @@ Assumptions, all in `ScenarioConfig`:
     - Retention: churn is multiplied by (1 + v) ** (-churn_elasticity_volume) and
       (1 + q) ** (-churn_elasticity_quality), so more or better engagement lowers churn.
     - Renewals are left unchanged: revenue kept by lower churn shows up as less churn,
-      not as extra renewals, so it is counted once.
+      not as extra renewals, so it is counted once. The `other` stage is unchanged too.
     - The effect ramps in linearly over `ramp_months` forecast months, reaching its full
       size in month `ramp_months`.
     - Interval bounds are scaled by the same factor as the forecast, so they carry the
@@ -47,6 +47,18 @@ class ScenarioConfig:
     ramp_months: int = 3
 
     def __post_init__(self) -> None:
+        for field, value in (
+            ("engagement_volume_change", self.engagement_volume_change),
+            ("engagement_quality_change", self.engagement_quality_change),
+            ("pipeline_elasticity_volume", self.pipeline_elasticity_volume),
+            ("pipeline_elasticity_quality", self.pipeline_elasticity_quality),
+            ("churn_elasticity_volume", self.churn_elasticity_volume),
+            ("churn_elasticity_quality", self.churn_elasticity_quality),
+        ):
+            if not np.isfinite(value):
+                raise ConfigurationError(
+                    f"scenario {self.name!r}: {field} {value}; expected a finite number"
+                )
         if self.engagement_volume_change <= -1 or self.engagement_quality_change <= -1:
             raise ConfigurationError(
                 f"scenario {self.name!r}: changes {self.engagement_volume_change} and "
@@ -68,7 +80,15 @@ def stage_multipliers(config: ScenarioConfig) -> dict[str, float]:
     churn = volume ** (-config.churn_elasticity_volume) * quality ** (
         -config.churn_elasticity_quality
     )
-    return {"new_business": pipeline, "expansion": pipeline, "renewal": 1.0, "churn": churn}
+    # "other" (invoices with an unmapped billing reason) is left unchanged like renewals,
+    # because no assumption links it to engagement.
+    return {
+        "new_business": pipeline,
+        "expansion": pipeline,
+        "renewal": 1.0,
+        "churn": churn,
+        "other": 1.0,
+    }
 
 
 def apply_scenario(forecast: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
@@ -83,7 +103,7 @@ def apply_scenario(forecast: pd.DataFrame, config: ScenarioConfig) -> pd.DataFra
         change (forecast minus baseline_forecast), multiplier.
 
     Raises:
-        DataQualityError: on a missing column.
+        DataQualityError: on a missing column or a stage without a multiplier.
     """
     missing = {"period_start", "stage", "forecast", "lower", "upper"} - set(forecast.columns)
     if missing:
@@ -92,6 +112,12 @@ def apply_scenario(forecast: pd.DataFrame, config: ScenarioConfig) -> pd.DataFra
             "output of forecast_revenue"
         )
     full = stage_multipliers(config)
+    for row, stage in enumerate(forecast["stage"].tolist()):
+        if stage not in full:
+            raise DataQualityError(
+                f"scenario input forecast, row {row}, field 'stage': invalid value {stage!r}; "
+                f"expected one of {list(full)}"
+            )
     frame = forecast.sort_values(["stage", "period_start"]).reset_index(drop=True)
     month_index = frame.groupby("stage").cumcount() + 1
     ramp = np.minimum(month_index / config.ramp_months, 1.0)

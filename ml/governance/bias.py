@@ -96,6 +96,23 @@ def _flag_reasons(group: dict[str, float], overall: dict[str, float], config: Bi
     return ",".join(reasons)
 
 
+def _check_predictions(predictions: pd.DataFrame) -> None:
+    """Raise on the first label that is not 0/1 or the first probability outside [0, 1]."""
+    for column, allowed, expected in (
+        ("label", lambda number: number in (0.0, 1.0), "0 or 1"),
+        ("probability", lambda number: 0.0 <= number <= 1.0, "a probability between 0 and 1"),
+    ):
+        numbers = pd.to_numeric(predictions[column], errors="coerce").astype(float).tolist()
+        for row, (given, number) in enumerate(
+            zip(predictions[column].tolist(), numbers, strict=True)
+        ):
+            if not allowed(number):
+                raise DataQualityError(
+                    f"bias input, row {row}, field {column!r}: invalid value {given!r}; "
+                    f"expected {expected}"
+                )
+
+
 def bias_metrics(
     predictions: pd.DataFrame, dimensions: list[str], config: BiasConfig
 ) -> pd.DataFrame:
@@ -114,7 +131,8 @@ def bias_metrics(
         flag_reasons (comma-separated).
 
     Raises:
-        DataQualityError: when a column is missing.
+        DataQualityError: when a column is missing, a label is not 0/1 or a probability is
+            outside [0, 1].
     """
     missing = {"probability", "label", *dimensions} - set(predictions.columns)
     if missing:
@@ -122,6 +140,7 @@ def bias_metrics(
             f"bias input: missing column(s) {sorted(missing)}; expected probability, label "
             f"and {dimensions}"
         )
+    _check_predictions(predictions)
     labels = predictions["label"].to_numpy(dtype=int)
     scores = predictions["probability"].to_numpy(dtype=float)
     rows = []

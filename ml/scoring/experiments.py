@@ -115,6 +115,31 @@ def _mean_row(
     }
 
 
+def _as_float(value: object) -> float:
+    """Convert one cell to float, NaN when it cannot be read as a number."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _check_unit_values(values: pd.Series, column: str) -> None:
+    """Raise on the first cell that is neither 0/1 (conversion) nor a finite amount or empty."""
+    for row, value in enumerate(values.tolist()):
+        if column == "converted":
+            if _as_float(value) in (0.0, 1.0):
+                continue
+            expected = "0/1 or bool"
+        else:
+            if pd.isna(value) or np.isfinite(_as_float(value)):
+                continue
+            expected = "a finite amount, or empty for 0"
+        raise DataQualityError(
+            f"experiment units, row {row}, field {column!r}: invalid value {value!r}; "
+            f"expected {expected}"
+        )
+
+
 def analyse_experiment(units: pd.DataFrame, config: ExperimentConfig) -> pd.DataFrame:
     """Compare treatment with control on conversion, pipeline and revenue.
 
@@ -130,8 +155,8 @@ def analyse_experiment(units: pd.DataFrame, config: ExperimentConfig) -> pd.Data
         the control mean is 0), bootstrap columns are NaN for conversion.
 
     Raises:
-        DataQualityError: on a missing column, an unknown group, a non-0/1 conversion or
-            fewer than two units in a group.
+        DataQualityError: on a missing column, an unknown group, a non-0/1 conversion, an
+            amount that is not a finite number, or fewer than two units in a group.
     """
     missing = {"group", "converted"} - set(units.columns)
     if missing:
@@ -143,11 +168,9 @@ def analyse_experiment(units: pd.DataFrame, config: ExperimentConfig) -> pd.Data
         raise DataQualityError(
             f"experiment units, field 'group': invalid value(s) {unknown}; expected {list(GROUPS)}"
         )
-    converted = units["converted"].astype(float)
-    if not converted.isin([0.0, 1.0]).all():
-        raise DataQualityError(
-            "experiment units, field 'converted': values other than 0/1; expected 0/1 or bool"
-        )
+    for column in ("converted", "pipeline", "revenue"):
+        if column in units.columns:
+            _check_unit_values(units[column], column)
     for group in GROUPS:
         count = int((units["group"] == group).sum())
         if count < 2:

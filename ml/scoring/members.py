@@ -91,7 +91,8 @@ def build_member_features(
         The columns of `MEMBER_COLUMNS`, one row per member, in the members' order.
 
     Raises:
-        DataQualityError: on a missing column.
+        DataQualityError: on a missing column, a time that cannot be parsed or a person
+            repeated in `propensities`.
     """
     for name, frame, required in (
         ("activities", activities, {"person_id", "activity_type", "channel", "occurred_at"}),
@@ -104,9 +105,9 @@ def build_member_features(
                 f"expected {sorted(required)}"
             )
     as_of = _as_utc(as_of)
-    known = activities.dropna(subset=["person_id"]).assign(
-        occurred_at=lambda frame: pd.to_datetime(frame["occurred_at"], utc=True)
-    )
+    known = activities.assign(
+        occurred_at=_parse_times(activities["occurred_at"], "activities", "occurred_at")
+    ).dropna(subset=["person_id"])
     last_90 = _window(known, as_of, 90, 0)
     prior_90 = _window(known, as_of, 180, 90)
     last_30 = _window(known, as_of, 30, 0)
@@ -117,7 +118,7 @@ def build_member_features(
     )
     for column in ("is_customer", "has_open_opportunity"):
         features[column] = members[column].to_numpy() if column in members else False
-    first_seen = pd.to_datetime(members["first_seen_at"], utc=True)
+    first_seen = _parse_times(members["first_seen_at"], "members", "first_seen_at")
     features["days_since_first_seen"] = ((as_of - first_seen).dt.total_seconds() / 86400).to_numpy()
 
     def count(frame: pd.DataFrame) -> np.ndarray:
@@ -137,12 +138,37 @@ def build_member_features(
     )
 
     scores = propensities if propensities is not None else pd.DataFrame({"person_id": []})
-    scores = scores.drop_duplicates("person_id").set_index("person_id")
+    repeated = scores.loc[scores["person_id"].duplicated(), "person_id"]
+    if len(repeated):
+        raise DataQualityError(
+            f"member features input propensities, field 'person_id': duplicate value "
+            f"{repeated.iloc[0]!r}; expected one row per person"
+        )
+    scores = scores.set_index("person_id")
     for column in PROPENSITY_COLUMNS:
         source = scores[column] if column in scores else pd.Series(dtype=float)
         features[column] = source.reindex(people).to_numpy(dtype=float)
     logger.info("member features for %s members as of %s", len(features), as_of)
     return features[list(MEMBER_COLUMNS)]
+
+
+def _parse_times(values: pd.Series, name: str, column: str) -> pd.Series:
+    """Parse a time column as UTC, naming the first row that is not a time."""
+    try:
+        return pd.to_datetime(values, utc=True)
+    except (ValueError, TypeError) as error:
+        for row, value in enumerate(values.tolist()):
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise DataQualityError(
+                    f"member features input {name}, row {row}, field {column!r}: invalid "
+                    f"value {value!r}; expected an ISO 8601 time"
+                ) from error
+        raise DataQualityError(
+            f"member features input {name}, field {column!r}: not readable as times "
+            f"({error}); expected ISO 8601 times"
+        ) from error
 
 
 def _as_utc(moment: pd.Timestamp) -> pd.Timestamp:

@@ -229,8 +229,10 @@ def score_snapshots(model: CalibratedBoostedClassifier, snapshots: pd.DataFrame)
     """Score new snapshot rows, counting feature columns from training that the rows lack as 0.
 
     Returns:
-        entity_id, cutoff, probability.
+        entity_id, cutoff, probability; no rows for no snapshots.
     """
+    if snapshots.empty:
+        return snapshots[KEY_COLUMNS].assign(probability=pd.Series(dtype=float))
     features = snapshots.reindex(columns=model.feature_names)
     known_missing = [c for c in model.feature_names if c not in snapshots.columns]
     features[known_missing] = 0.0

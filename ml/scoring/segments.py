@@ -129,9 +129,44 @@ def _validated(members: pd.DataFrame) -> pd.DataFrame:
         frame[column] = [
             _to_flag(value, column, row) for row, value in enumerate(frame[column].tolist())
         ]
-    numeric = list(MEMBER_COLUMNS[4:])
-    frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+    for column in MEMBER_COLUMNS[4:]:
+        frame[column] = _parse_numbers(frame[column], column)
     return frame
+
+
+_COUNT_COLUMNS = (
+    "activities_90d",
+    "activities_prior_90d",
+    "contributions_90d",
+    "community_channels_90d",
+    "evaluation_signals_30d",
+)
+_PROPENSITY_COLUMNS = ("conversion_propensity", "churn_propensity", "expansion_propensity")
+
+
+def _parse_numbers(values: pd.Series, column: str) -> pd.Series:
+    """Parse a numeric column. Missing values stay NaN, and any other unreadable value raises.
+
+    Counts must not be negative and propensities must lie in [0, 1], so a score on another
+    scale cannot pass a threshold meant for probabilities.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    for row, (given, number) in enumerate(zip(values.tolist(), numbers.tolist(), strict=True)):
+        if np.isnan(number):
+            if pd.isna(given):
+                continue
+            expected = "a number or empty"
+        elif column in _COUNT_COLUMNS and number < 0:
+            expected = "a count of 0 or more"
+        elif column in _PROPENSITY_COLUMNS and not 0.0 <= number <= 1.0:
+            expected = "a probability between 0 and 1, or empty"
+        else:
+            continue
+        raise DataQualityError(
+            f"member features, row {row}, field {column!r}: invalid value {given!r}; "
+            f"expected {expected}"
+        )
+    return numbers
 
 
 def _rule_masks(frame: pd.DataFrame, config: SegmentConfig) -> dict[str, pd.Series]:
@@ -174,7 +209,8 @@ def assign_segments(members: pd.DataFrame, config: SegmentConfig) -> pd.DataFram
         Columns person_id, consent, segment, in input order.
 
     Raises:
-        DataQualityError: on a missing column or a repeated person_id.
+        DataQualityError: on a missing column, a repeated person_id, an unreadable flag
+            or number, a negative count or a propensity outside [0, 1].
     """
     frame = _validated(members)
     masks = _rule_masks(frame, config)
@@ -221,7 +257,8 @@ def next_best_actions(members: pd.DataFrame, config: SegmentConfig) -> pd.DataFr
         segment other than unsegmented.
 
     Raises:
-        DataQualityError: on a missing column or a repeated person_id.
+        DataQualityError: on a missing column, a repeated person_id, an unreadable flag
+            or number, a negative count or a propensity outside [0, 1].
     """
     frame = _validated(members)
     frame["segment"] = assign_segments(members, config)["segment"].to_numpy()

@@ -121,3 +121,22 @@ def test_feedback_reload_is_idempotent(con: duckdb.DuckDBPyConnection, landing: 
     assert (report.files_loaded, report.files_skipped) == (0, 1)
     assert scalar(con, "select count(*) from raw.feedback_submissions") == 3
     assert scalar(con, "select count(*) from quarantine.rejected_rows") == 5
+
+
+def test_feedback_unmatched_files_warn(
+    con: duckdb.DuckDBPyConnection, landing: Path, caplog
+) -> None:
+    # The sensor starts a review for any file in the folder, so the loader must say which
+    # files it skipped rather than pass over them silently.
+    write(landing / "feedback" / "feedback.csv", HEADER + GOOD)
+    write(landing / "feedback" / "MORE.CSV", HEADER + GOOD.replace("F", "G"))
+    write(landing / "feedback" / "later" / "more.csv", HEADER + GOOD.replace("F", "H"))
+
+    with caplog.at_level("WARNING", logger="ingest"):
+        [report] = load_source(con, landing, "feedback")
+
+    assert report.rows_loaded == 3
+    warnings = " ".join(record.getMessage() for record in caplog.records)
+    assert "feedback/MORE.CSV" in warnings
+    assert "feedback/later/more.csv" in warnings
+    assert "feedback/feedback.csv" not in warnings

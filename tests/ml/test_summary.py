@@ -148,3 +148,20 @@ def test_quarantine_line_without_rejected_files(warehouse):
     text = summarize_warehouse(warehouse)
     assert "Quarantine: 0 rejected rows (see quarantine.rejected_rows)." in text
     assert "set aside" not in text
+
+
+def test_forecast_section_bounds_are_sums(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            """
+            insert into marts.fct_revenue_forecast values
+                ('USD', 'renewal', 'ses', 100.0, 80.0, 120.0, date '2026-07-01'),
+                ('USD', 'renewal', 'ses', 100.0, 70.0, 130.0, date '2026-08-01'),
+                ('USD', 'renewal', 'ses', 100.0, 60.0, 140.0, date '2026-09-01')
+            """
+        )
+    text = " ".join(summarize_warehouse(warehouse).split())
+    assert "totals for 2026-07 to 2026-09" in text
+    # Added monthly 80% bounds are no 80% interval of the total, so the text must not say so.
+    assert "sums of the monthly 80% bounds" in text
+    assert "300.0 210.0 390.0" in text

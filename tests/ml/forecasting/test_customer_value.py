@@ -66,6 +66,25 @@ def test_summarise_transactions_negative_value_raises():
         summarise_transactions(frame, pd.Timestamp("2024-02-05"))
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("value", np.nan), ("value", "12 EUR"), ("customer_id", None), ("date", "soon")],
+)
+def test_summarise_transactions_bad_cell_raises(field, value):
+    # A NaN value was summed as 0 and a missing customer_id dropped, both without a word.
+    frame = transactions_frame().astype({field: object})
+    frame.loc[2, field] = value
+    with pytest.raises(DataQualityError, match=rf"row 2, field '{field}'"):
+        summarise_transactions(frame, pd.Timestamp("2024-02-05"))
+
+
+def test_fit_bgnbd_without_customers_raises():
+    # The optimiser "converged" at its start point and returned r = alpha = a = b = 1.
+    empty = summarise_transactions(transactions_frame(), pd.Timestamp("2023-01-01"))
+    with pytest.raises(DataQualityError, match="no customers"):
+        fit_bgnbd(empty)
+
+
 def test_expected_purchases_new_customer_matches_unconditional_formula():
     params = BgNbdParams(r=0.5, alpha=2.0, a=1.5, b=3.0)
     summary = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "age": [0.0]})

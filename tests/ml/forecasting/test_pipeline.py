@@ -86,6 +86,26 @@ def test_forecast_negative_churn_upper_bound():
     assert (result["lower"] < result["forecast"]).all()
 
 
+def test_forecast_declining_stage_stays_at_or_above_zero():
+    # A stage that never went negative, falling steadily towards zero: the damped trend
+    # runs below zero, and cutting only the lower bound left lower > forecast and upper.
+    config = ForecastConfig(horizon_months=6, season_length=12)
+    values = np.linspace(300.0, 5.0, 30).tolist()
+    result = forecast_revenue(monthly_frame("new_business", values), config)
+    assert (result["forecast"] >= 0.0).all()
+    assert (result["lower"] <= result["forecast"]).all()
+    assert (result["forecast"] <= result["upper"]).all()
+
+
+def test_forecast_rising_negative_churn_stays_at_or_below_zero():
+    config = ForecastConfig(horizon_months=6, season_length=12)
+    values = np.linspace(-300.0, -5.0, 30).tolist()
+    result = forecast_revenue(monthly_frame("churn", values), config)
+    assert (result["forecast"] <= 0.0).all()
+    assert (result["lower"] <= result["forecast"]).all()
+    assert (result["forecast"] <= result["upper"]).all()
+
+
 def test_forecast_revenue_missing_month_is_zero():
     frame = monthly_frame("new_business", [5.0, 7.0, 6.0])
     frame = frame.drop(index=2)
@@ -116,6 +136,20 @@ def test_forecast_revenue_mid_month_date_raises():
     frame = pd.DataFrame({"period_start": ["2024-01-15"], "stage": ["renewal"], "revenue": [1]})
     with pytest.raises(DataQualityError, match="first day of a month"):
         forecast_revenue(frame, CONFIG)
+
+
+def test_forecast_revenue_unparseable_date_names_row_and_value():
+    frame = monthly_frame("renewal", [1.0, 2.0, 3.0]).astype({"period_start": object})
+    frame.loc[1, "period_start"] = "March 2024-ish"
+    with pytest.raises(DataQualityError, match=r"row 1, field 'period_start'.*'March 2024-ish'"):
+        forecast_revenue(frame, CONFIG)
+
+
+def test_forecast_revenue_text_revenue_names_row_and_value():
+    frame = monthly_frame("renewal", [1.0, 2.0, 3.0]).astype({"revenue": object})
+    frame.loc[2, "revenue"] = "12,50"
+    with pytest.raises(DataQualityError, match=r"row 2, field 'revenue'.*'12,50'"):
+        backtest_forecasts(frame, CONFIG)
 
 
 def test_forecast_revenue_mixed_churn_signs_raises():

@@ -84,3 +84,27 @@ def test_estimate_elasticity_too_few_months_raises():
     series = pd.Series([1.0, 2.0, 3.0], index=months)
     with pytest.raises(DataQualityError, match="expected at least 4"):
         estimate_elasticity(series, series)
+
+
+def test_scenario_other_stage_unchanged():
+    # forecast_revenue forecasts the mart's "other" stage by default.
+    frame = forecast_frame()
+    frame.loc[frame["stage"] == "renewal", "stage"] = "other"
+    result = apply_scenario(frame, ScenarioConfig("up", engagement_volume_change=0.2))
+    other = result[result["stage"] == "other"]
+    assert len(other) == 3
+    assert other["forecast"].tolist() == [50.0, 50.0, 50.0]
+    assert other["multiplier"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_scenario_unknown_stage_raises():
+    frame = forecast_frame()
+    frame.loc[4, "stage"] = "upsell"
+    with pytest.raises(DataQualityError, match=r"row 4, field 'stage'.*'upsell'"):
+        apply_scenario(frame, ScenarioConfig("up", engagement_volume_change=0.2))
+
+
+@pytest.mark.parametrize("field", ["engagement_volume_change", "churn_elasticity_quality"])
+def test_scenario_config_nan_raises(field):
+    with pytest.raises(ConfigurationError, match=field):
+        ScenarioConfig("unknown", **{field: float("nan")})

@@ -79,3 +79,15 @@ def test_missing_group_is_unknown():
 def test_bias_rejects_missing_dimension():
     with pytest.raises(DataQualityError, match="region"):
         bias_metrics(pd.DataFrame({"probability": [0.1], "label": [0]}), ["region"], BiasConfig())
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("label", np.nan), ("label", 2), ("probability", np.nan), ("probability", 1.5)],
+)
+def test_bias_rejects_bad_values(column, value):
+    # A NaN label cast to int counted -9.2e18 positives in its group without a word.
+    frame = _group(np.random.default_rng(1), "EMEA", 20).astype({column: float})
+    frame.loc[7, column] = value
+    with pytest.raises(DataQualityError, match=rf"row 7, field '{column}'"):
+        bias_metrics(frame, ["region"], BiasConfig())

@@ -107,3 +107,20 @@ def test_required_sample_size_mean_textbook_case():
 def test_required_sample_size_invalid_rate_raises():
     with pytest.raises(DataQualityError, match="outside"):
         required_sample_size_proportion(0.95, 0.1)
+
+
+@pytest.mark.parametrize("value", ["yes", np.nan, 2])
+def test_experiment_bad_conversion_raises(value):
+    frame = units_frame(1, 3, 1, 3).astype({"converted": object})
+    frame.loc[4, "converted"] = value
+    with pytest.raises(DataQualityError, match=r"row 4, field 'converted'"):
+        analyse_experiment(frame, CONFIG)
+
+
+@pytest.mark.parametrize("value", ["12,50", np.inf])
+def test_experiment_bad_amount_raises(value):
+    frame = units_frame(1, 3, 1, 3).assign(revenue=[10.0, 0.0, 5.0, 2.0, 0.0, 1.0])
+    frame = frame.astype({"revenue": object})
+    frame.loc[2, "revenue"] = value
+    with pytest.raises(DataQualityError, match=r"row 2, field 'revenue'"):
+        analyse_experiment(frame, CONFIG)

@@ -95,3 +95,17 @@ def test_build_member_features_missing_column_raises():
         build_member_features(
             activities_frame(), members_frame().drop(columns=["consent"]), AS_OF, CONFIG
         )
+
+
+def test_member_features_repeated_propensity_raises():
+    # Two scores for one person: drop_duplicates kept the first without a word.
+    propensities = pd.DataFrame({"person_id": ["b", "b"], "conversion_propensity": [0.9, 0.1]})
+    with pytest.raises(DataQualityError, match=r"propensities, field 'person_id'.*'b'"):
+        build_member_features(activities_frame(), members_frame(), AS_OF, CONFIG, propensities)
+
+
+def test_member_features_bad_time_names_row():
+    activities = activities_frame()
+    activities.loc[2, "occurred_at"] = "last Tuesday"
+    with pytest.raises(DataQualityError, match=r"row 2, field 'occurred_at'.*'last Tuesday'"):
+        build_member_features(activities, members_frame(), AS_OF, CONFIG)

@@ -152,3 +152,10 @@ def test_score_snapshots_fills_unknown_actions(planted_snapshots, planted_result
     scored = score_snapshots(planted_result.model, latest)
     assert len(scored) == len(latest)
     assert scored["probability"].between(0, 1).all()
+
+
+def test_score_snapshots_empty_input(planted_snapshots, planted_result):
+    # No eligible entity at the scoring cutoff gives an empty frame; sklearn rejected it.
+    scored = score_snapshots(planted_result.model, planted_snapshots.iloc[:0])
+    assert scored.empty
+    assert list(scored.columns) == ["entity_id", "cutoff", "probability"]

@@ -177,3 +177,20 @@ def test_segments_duplicate_person_raises():
     frame = pd.concat([members({}), members({})])
     with pytest.raises(DataQualityError, match="duplicate value 'p0'"):
         assign_segments(frame, CONFIG)
+
+
+def test_segments_text_count_raises():
+    # Coerced to NaN, the text used to leave the member unsegmented without a word.
+    with pytest.raises(DataQualityError, match=r"row 0, field 'activities_90d'.*'a few'"):
+        assign_segments(members({"activities_90d": "a few"}), CONFIG)
+
+
+@pytest.mark.parametrize("value", [1.5, -0.2])
+def test_segments_propensity_out_of_range_raises(value):
+    with pytest.raises(DataQualityError, match=r"row 0, field 'churn_propensity'"):
+        next_best_actions(members({"is_customer": True, "churn_propensity": value}), CONFIG)
+
+
+def test_segments_negative_count_raises():
+    with pytest.raises(DataQualityError, match=r"row 0, field 'contributions_90d'.*-3"):
+        assign_segments(members({"contributions_90d": -3}), CONFIG)
