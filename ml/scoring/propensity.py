@@ -69,6 +69,10 @@ class PropensityResult:
     test_predictions: pd.DataFrame
 
 
+# Prefixes of the activity-count features of `_snapshot_features`.
+COUNT_PREFIXES = ("count_", "total_")
+
+
 def _require(frame: pd.DataFrame, name: str, columns: set[str]) -> None:
     missing = columns - set(frame.columns)
     if missing:
@@ -226,14 +230,27 @@ def train_propensity(snapshots: pd.DataFrame, config: PropensityConfig) -> Prope
 
 
 def score_snapshots(model: CalibratedBoostedClassifier, snapshots: pd.DataFrame) -> pd.DataFrame:
-    """Score new snapshot rows, counting feature columns from training that the rows lack as 0.
+    """Score new snapshot rows, counting activity-count columns that the rows lack as 0.
+
+    An action type nobody took since training has no count column, and 0 is its count. A
+    missing `tenure_days` or `days_since_last_activity` has no such meaning (0 would read as
+    brand new or active today), so it is an error.
 
     Returns:
         entity_id, cutoff, probability; no rows for no snapshots.
+
+    Raises:
+        DataQualityError: A feature column other than an activity count is missing.
     """
     if snapshots.empty:
         return snapshots[KEY_COLUMNS].assign(probability=pd.Series(dtype=float))
     features = snapshots.reindex(columns=model.feature_names)
     known_missing = [c for c in model.feature_names if c not in snapshots.columns]
+    not_counts = [c for c in known_missing if not c.startswith(COUNT_PREFIXES)]
+    if not_counts:
+        raise DataQualityError(
+            f"snapshots to score: missing feature column(s) {not_counts}; only activity counts "
+            f"({', '.join(p + '*' for p in COUNT_PREFIXES)}) may be absent and count as 0"
+        )
     features[known_missing] = 0.0
     return snapshots[KEY_COLUMNS].assign(probability=model.predict_proba(features))

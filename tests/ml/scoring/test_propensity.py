@@ -154,6 +154,13 @@ def test_score_snapshots_fills_unknown_actions(planted_snapshots, planted_result
     assert scored["probability"].between(0, 1).all()
 
 
+@pytest.mark.parametrize("column", ["tenure_days", "days_since_last_activity"])
+def test_score_snapshots_rejects_missing_non_count(planted_snapshots, planted_result, column):
+    latest = planted_snapshots[planted_snapshots["cutoff"] == CUTOFFS[-1]].drop(columns=column)
+    with pytest.raises(DataQualityError, match=rf"missing feature column\(s\) \['{column}'\]"):
+        score_snapshots(planted_result.model, latest)
+
+
 def test_score_snapshots_empty_input(planted_snapshots, planted_result):
     # No eligible entity at the scoring cutoff gives an empty frame; sklearn rejected it.
     scored = score_snapshots(planted_result.model, planted_snapshots.iloc[:0])
