@@ -26,6 +26,7 @@ from scipy.stats import norm
 from ml.errors import ConfigurationError, DataQualityError
 from ml.forecasting.evaluate import score_origins, select_method
 from ml.forecasting.methods import choose_method_for_history, run_method
+from ml.parsing import parse_times
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,12 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
             "expected period_start, stage, revenue"
         )
     frame = monthly[["period_start", "stage", "revenue"]].copy()
-    frame["period_start"] = _parse_months(frame["period_start"])
+    frame["period_start"] = parse_times(
+        frame["period_start"],
+        "monthly revenue input",
+        "period_start",
+        "a date, the first day of a month",
+    )
     frame["revenue"] = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
 
     for row, (stage, start, revenue, given) in enumerate(
@@ -131,25 +137,6 @@ def _validate_monthly(monthly: pd.DataFrame, accepted_stages: tuple[str, ...]) -
             "values; expected one sign convention for lost revenue"
         )
     return frame
-
-
-def _parse_months(values: pd.Series) -> pd.Series:
-    """Parse `period_start` as dates, naming the first row that is not a date."""
-    try:
-        return pd.to_datetime(values)
-    except (ValueError, TypeError) as error:
-        for row, value in enumerate(values.tolist()):
-            try:
-                pd.Timestamp(value)
-            except (ValueError, TypeError):
-                raise DataQualityError(
-                    f"monthly revenue input, row {row}, field 'period_start': invalid value "
-                    f"{value!r}; expected a date, the first day of a month"
-                ) from error
-        raise DataQualityError(
-            f"monthly revenue input, field 'period_start': not readable as dates ({error}); "
-            "expected one date per row, the first day of a month"
-        ) from error
 
 
 def _monthly_series(frame: pd.DataFrame, stages: tuple[str, ...]) -> dict[str, pd.Series]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ml.errors import DataQualityError
+from ml.parsing import parse_times
 from ml.scoring.segments import MEMBER_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def build_member_features(
             )
     as_of = _as_utc(as_of)
     known = activities.assign(
-        occurred_at=_parse_times(activities["occurred_at"], "activities", "occurred_at")
+        occurred_at=_member_times(activities["occurred_at"], "activities", "occurred_at")
     ).dropna(subset=["person_id"])
     last_90 = _window(known, as_of, 90, 0)
     prior_90 = _window(known, as_of, 180, 90)
@@ -118,7 +119,7 @@ def build_member_features(
     )
     for column in ("is_customer", "has_open_opportunity"):
         features[column] = members[column].to_numpy() if column in members else False
-    first_seen = _parse_times(members["first_seen_at"], "members", "first_seen_at")
+    first_seen = _member_times(members["first_seen_at"], "members", "first_seen_at")
     features["days_since_first_seen"] = ((as_of - first_seen).dt.total_seconds() / 86400).to_numpy()
 
     def count(frame: pd.DataFrame) -> np.ndarray:
@@ -152,23 +153,11 @@ def build_member_features(
     return features[list(MEMBER_COLUMNS)]
 
 
-def _parse_times(values: pd.Series, name: str, column: str) -> pd.Series:
-    """Parse a time column as UTC, naming the first row that is not a time."""
-    try:
-        return pd.to_datetime(values, utc=True)
-    except (ValueError, TypeError) as error:
-        for row, value in enumerate(values.tolist()):
-            try:
-                pd.Timestamp(value)
-            except (ValueError, TypeError):
-                raise DataQualityError(
-                    f"member features input {name}, row {row}, field {column!r}: invalid "
-                    f"value {value!r}; expected an ISO 8601 time"
-                ) from error
-        raise DataQualityError(
-            f"member features input {name}, field {column!r}: not readable as times "
-            f"({error}); expected ISO 8601 times"
-        ) from error
+def _member_times(values: pd.Series, name: str, column: str) -> pd.Series:
+    """Parse a time column of a member features input as UTC."""
+    return parse_times(
+        values, f"member features input {name}", column, "an ISO 8601 time", utc=True
+    )
 
 
 def _as_utc(moment: pd.Timestamp) -> pd.Timestamp:

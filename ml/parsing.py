@@ -1,0 +1,36 @@
+"""Parsing of input columns, with errors that name the first bad row and its field."""
+
+import pandas as pd
+
+from ml.errors import DataQualityError
+
+
+def parse_times(
+    values: pd.Series, where: str, field: str, expected: str, *, utc: bool = False
+) -> pd.Series:
+    """Parse `values` as times (as UTC with `utc`), naming the first row that is not a time.
+
+    Args:
+        values: The column to parse.
+        where: The input named in the error, such as "monthly revenue input".
+        field: The column's name, for the error.
+        expected: What a valid value is, for the error.
+        utc: Return tz-aware UTC times, reading naive ones as UTC.
+
+    Raises:
+        DataQualityError: A value is not a time, or the values do not parse together.
+    """
+    try:
+        return pd.to_datetime(values, utc=utc)
+    except (ValueError, TypeError) as error:
+        for row, value in enumerate(values.tolist()):
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise DataQualityError(
+                    f"{where}, row {row}, field {field!r}: invalid value {value!r}; "
+                    f"expected {expected}"
+                ) from error
+        raise DataQualityError(
+            f"{where}, field {field!r}: not readable as times ({error}); expected {expected}"
+        ) from error
