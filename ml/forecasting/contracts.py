@@ -37,6 +37,15 @@ def _validate_contracts(contracts: pd.DataFrame) -> pd.DataFrame:
         )
 
     frame = contracts.loc[:, list(CONTRACT_COLUMNS)].copy()
+    # A repeated contract would renew, and count towards churn, twice.
+    repeated = frame["contract_id"].notna() & frame["contract_id"].duplicated()
+    if repeated.any():
+        row = int(np.flatnonzero(repeated.to_numpy())[0])
+        raise DataQualityError(
+            f"contracts, row {row}, field 'contract_id': value "
+            f"{frame['contract_id'].iloc[row]!r} repeats an earlier row; expected one row "
+            "per contract"
+        )
     frame["started_at"] = pd.to_datetime(frame["started_at"])
     frame["churned_at"] = pd.to_datetime(frame["churned_at"])
 

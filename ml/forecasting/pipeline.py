@@ -81,6 +81,10 @@ class ForecastConfig:
     accepted_stages: tuple[str, ...] = DEFAULT_ACCEPTED_STAGES
 
     def __post_init__(self) -> None:
+        for name in ("horizon_months", "season_length", "backtest_origins"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ConfigurationError(f"{name} must be a whole number, got {value!r}")
         if self.horizon_months < 1:
             raise ConfigurationError(f"horizon_months must be >= 1, got {self.horizon_months}")
         if self.season_length < 2:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ml.errors import DataQualityError
+from ml.errors import ConfigurationError, DataQualityError
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,14 @@ class ExperimentConfig:
     confidence: float = 0.95
     bootstrap_samples: int = 2000
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.confidence < 1.0:
+            raise ConfigurationError(f"confidence must be in (0, 1), got {self.confidence}")
+        if self.bootstrap_samples < 1:
+            raise ConfigurationError(
+                f"bootstrap_samples must be >= 1, got {self.bootstrap_samples}"
+            )
 
 
 def _wilson_interval(successes: float, units: int, z: float) -> tuple[float, float]:

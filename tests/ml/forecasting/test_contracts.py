@@ -84,3 +84,9 @@ def test_forecast_contract_book_missing_column_raises():
     frame = contracts_frame().drop(columns="churned_at")
     with pytest.raises(DataQualityError, match=r"missing column\(s\) \['churned_at'\]"):
         forecast_contract_book(frame, pd.Timestamp("2024-03-01"), 3)
+
+
+def test_forecast_contract_book_repeated_contract_raises():
+    frame = pd.concat([contracts_frame(), contracts_frame().iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataQualityError, match=r"row 4, field 'contract_id': value 'a' repeats"):
+        forecast_contract_book(frame, pd.Timestamp("2024-03-01"), 3)

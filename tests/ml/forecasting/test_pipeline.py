@@ -167,6 +167,12 @@ def test_forecast_config_invalid_level_raises():
         ForecastConfig(interval_level=1.5)
 
 
+@pytest.mark.parametrize("horizon", ["3", 2.5, True])
+def test_forecast_config_rejects_a_fractional_horizon(horizon):
+    with pytest.raises(ConfigurationError, match="horizon_months must be a whole number"):
+        ForecastConfig(horizon_months=horizon)
+
+
 def test_mase_scale_uses_seasonal_lag():
     history = np.array([1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 3.0, 4.0])
     # Lag-4 differences: 2, 0, 0, 0.

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ml.errors import DataQualityError
+from ml.errors import ConfigurationError, DataQualityError
 from ml.scoring.experiments import (
     ExperimentConfig,
     analyse_experiment,
@@ -124,3 +124,11 @@ def test_experiment_bad_amount_raises(value):
     frame.loc[2, "revenue"] = value
     with pytest.raises(DataQualityError, match=r"row 2, field 'revenue'"):
         analyse_experiment(frame, CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("confidence", 5.0), ("confidence", 0.0), ("bootstrap_samples", 0)]
+)
+def test_experiment_config_rejects_out_of_range(field, value):
+    with pytest.raises(ConfigurationError, match=field):
+        ExperimentConfig(**{field: value})
