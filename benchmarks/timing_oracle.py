@@ -3,9 +3,9 @@
 Nothing is estimated here: intent, seasonality, the experiment and every planted effect and
 shape come from the simulator. So the distance between these shares and the expected truth
 is the error of the credit formula itself, apart from any estimate. The formula is the one
-`ml.attribution.timing` uses: a won deal opened in week w owes channel c the share of that
-week's chance that c added, times the chance that no deal with the same sales cycle would
-have opened later without c and still closed inside the window.
+`ml.attribution.timing` uses. A won deal opened in week w owes channel c the share of that
+week's chance that c added. That share is multiplied by the chance that, without c, no deal
+with the same sales cycle would have opened later and still closed inside the window.
 """
 
 import numpy as np

@@ -89,7 +89,7 @@ def _utc_times(values: pd.Series) -> pd.Series:
 
 def _parse_times(frame: pd.DataFrame, table: str, field: str) -> pd.Series:
     # pandas reads numbers as nanoseconds since 1970, so epoch seconds would silently become
-    # dates in January 1970. Which unit a number has cannot be told, so numbers are rejected.
+    # dates in January 1970. A number's unit cannot be inferred, so numbers are rejected.
     values = frame[field]
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         _reject_rows(

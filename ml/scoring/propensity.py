@@ -232,9 +232,9 @@ def train_propensity(snapshots: pd.DataFrame, config: PropensityConfig) -> Prope
 def score_snapshots(model: CalibratedBoostedClassifier, snapshots: pd.DataFrame) -> pd.DataFrame:
     """Score new snapshot rows, counting activity-count columns that the rows lack as 0.
 
-    An action type nobody took since training has no count column, and 0 is its count. A
-    missing `tenure_days` or `days_since_last_activity` has no such meaning (0 would read as
-    brand new or active today), so it is an error.
+    An action type that no entity took since training has no count column, and 0 is its
+    count. A missing `tenure_days` or `days_since_last_activity` has no such meaning (0 would
+    read as brand new or active today), so it is an error.
 
     Returns:
         entity_id, cutoff, probability; no rows for no snapshots.

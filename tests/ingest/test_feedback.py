@@ -126,7 +126,7 @@ def test_feedback_reload_is_idempotent(con: duckdb.DuckDBPyConnection, landing: 
 def test_feedback_unmatched_files_warn(
     con: duckdb.DuckDBPyConnection, landing: Path, caplog
 ) -> None:
-    # The sensor starts a review for any file in the folder, so the loader must say which
+    # The sensor starts a review for any file in the folder, so the loader must log which
     # files it skipped rather than pass over them silently.
     write(landing / "feedback" / "feedback.csv", HEADER + GOOD)
     write(landing / "feedback" / "MORE.CSV", HEADER + GOOD.replace("F", "G"))

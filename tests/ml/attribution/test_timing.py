@@ -409,8 +409,8 @@ def test_credit_table_leaves_mixed_currency_revenue_empty(small_world, caplog):
 
 def test_credit_table_without_won_deals_is_empty(world, caplog):
     touches, events = world
-    # Conversion types are case-sensitive, so CLOSED_WON rows credit nothing; the log says
-    # which types it found.
+    # Conversion types are case-sensitive, so CLOSED_WON rows credit nothing. The log lists
+    # the types it found.
     shouted = _pipeline(events.head(5)).replace({"closed_won": "CLOSED_WON"})
     table = timing_credit_table(touches, shouted)
     assert table.empty
@@ -673,7 +673,7 @@ def test_credit_table_leaves_out_future_conversions(small_world, caplog, late):
 
 def test_credit_table_rejects_a_repeated_touch(small_world):
     # A repeated touch row (a join that fanned out, say) raised the exposure and changed the
-    # credit without any message. Touches without a touch_id cannot be told apart.
+    # credit without any message. Touches without a touch_id cannot be distinguished.
     touches, events = small_world
     touches = touches.assign(touch_id="t" + touches.index.astype(str))
     repeated = pd.concat([touches, touches.iloc[[5]]], ignore_index=True)

@@ -97,7 +97,7 @@ def test_forecast_declining_stage_stays_at_or_above_zero():
     assert (result["forecast"] <= result["upper"]).all()
 
 
-def test_forecast_rising_negative_churn_stays_at_or_below_zero():
+def test_forecast_rising_churn_stays_nonpositive():
     config = ForecastConfig(horizon_months=6, season_length=12)
     values = np.linspace(-300.0, -5.0, 30).tolist()
     result = forecast_revenue(monthly_frame("churn", values), config)

@@ -205,9 +205,9 @@ def test_erasure_only_keeps_erasure_and_untyped_requests() -> None:
         }
     )
 
-    kept = erasure_only(requests)
+    erasures = erasure_only(requests)
 
-    assert kept["request_id"].tolist() == ["a", "c", "d", "f"]
+    assert erasures["request_id"].tolist() == ["a", "c", "d", "f"]
     assert erasure_only(requests.drop(columns="request_type"))["request_id"].tolist() == list(
         "abcdef"
     )
