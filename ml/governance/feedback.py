@@ -4,8 +4,10 @@ A feedback file (`landing/feedback/*.csv`, see docs/model-governance.md) has one
 submission. Its `feedback_type` gives what the submitter states:
 
 - `score_wrong` / `score_right`: the conversion propensity score of the person named by
-  `person_email` was wrong / right. Each resolved row is a labelled review record. The model
-  review counts them and flags the model when the share of `score_wrong` rows is too high.
+  `person_email` was wrong / right. The model review counts one statement per submitter and
+  person, the submitter's latest, and flags the model when the share of `score_wrong`
+  statements is too high. So a rep who files the same complaint ten times counts once, and
+  a rep who changes their mind counts with their last word.
 - `deal_community_influenced` / `deal_not_influenced`: the deal named by `deal_id` was / was
   not influenced by the community. The latest such row per deal overrides the rule-based
   `is_community_influenced` flag in `marts.fct_community_influence_reviewed`.
@@ -30,6 +32,8 @@ SUBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     DEAL_NOT_INFLUENCED: ("deal_id",),
 }
 SCORE_FEEDBACK_TYPES = (SCORE_WRONG, SCORE_RIGHT)
+# Columns of `marts.fct_model_feedback` that the review's counts read.
+FEEDBACK_COLUMNS = ("feedback_id", "feedback_type", "submitter_id", "person_id", "submitted_at")
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,9 @@ class ScoreFeedback:
     """Counts of score feedback about one model's scores.
 
     Attributes:
-        score_wrong: Resolved `score_wrong` rows.
-        score_right: Resolved `score_right` rows.
+        score_wrong: Submitter and person pairs whose latest resolved statement is
+            `score_wrong`.
+        score_right: The same for `score_right`.
         unresolved: Score feedback rows whose email matched no person.
     """
 
@@ -56,25 +61,35 @@ class ScoreFeedback:
 def summarise_score_feedback(
     feedback: pd.DataFrame, submitted_before: pd.Timestamp | None = None
 ) -> ScoreFeedback:
-    """Count the score feedback rows of `marts.fct_model_feedback`.
+    """Count the score feedback of `marts.fct_model_feedback`.
+
+    Each submitter's latest resolved statement about a person counts once; rows submitted at
+    the same time are ordered by `feedback_id`. Unresolved rows count one each, since they
+    name no person to group by.
 
     Args:
-        feedback: Rows with feedback_type, person_id (NULL when unresolved) and submitted_at.
+        feedback: Rows with feedback_id, feedback_type, submitter_id, person_id (NULL when
+            unresolved) and submitted_at.
         submitted_before: Count only rows submitted before this time; None counts all.
 
     Raises:
         DataQualityError: on a missing column.
     """
-    missing = {"feedback_type", "person_id", "submitted_at"} - set(feedback.columns)
+    missing = set(FEEDBACK_COLUMNS) - set(feedback.columns)
     if missing:
         raise DataQualityError(
             f"marts.fct_model_feedback: missing column(s) {sorted(missing)}; expected "
-            "feedback_type, person_id and submitted_at"
+            f"{', '.join(FEEDBACK_COLUMNS)}"
         )
     rows = feedback[feedback["feedback_type"].isin(SCORE_FEEDBACK_TYPES)]
     if submitted_before is not None:
         rows = rows[pd.to_datetime(rows["submitted_at"], utc=True) < submitted_before]
-    resolved = rows[rows["person_id"].notna()]
+    resolved = (
+        rows[rows["person_id"].notna()]
+        .assign(submitted_at=lambda frame: pd.to_datetime(frame["submitted_at"], utc=True))
+        .sort_values(["submitted_at", "feedback_id"], kind="stable")
+        .drop_duplicates(["submitter_id", "person_id"], keep="last")
+    )
     return ScoreFeedback(
         score_wrong=int((resolved["feedback_type"] == SCORE_WRONG).sum()),
         score_right=int((resolved["feedback_type"] == SCORE_RIGHT).sum()),

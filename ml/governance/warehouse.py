@@ -17,7 +17,7 @@ import pandas as pd
 
 from ml.governance.bias import BiasConfig, bias_metrics
 from ml.governance.drift import profile_features
-from ml.governance.feedback import summarise_score_feedback
+from ml.governance.feedback import FEEDBACK_COLUMNS, summarise_score_feedback
 from ml.governance.registry import (
     SCHEMA,
     ModelRegistration,
@@ -306,7 +306,7 @@ def run_model_review(
     feedback_rows = (
         read_table(con, "marts", "fct_model_feedback")
         if table_exists(con, "marts", "fct_model_feedback")
-        else pd.DataFrame(columns=["feedback_type", "person_id", "submitted_at"])
+        else pd.DataFrame(columns=list(FEEDBACK_COLUMNS))
     )
     reviewed_at = pd.Timestamp.now(tz="UTC")
     # NOTE: all score feedback counts, also statements about scores of earlier model versions,

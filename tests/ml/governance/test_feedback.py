@@ -10,6 +10,8 @@ from ml.governance.feedback import summarise_score_feedback
 def _feedback() -> pd.DataFrame:
     return pd.DataFrame(
         {
+            "feedback_id": ["f1", "f2", "f3", "f4", "f5"],
+            "submitter_id": ["ae", "ae", "csm", "ae", "csm"],
             "feedback_type": [
                 "score_wrong",
                 "score_wrong",
@@ -47,3 +49,33 @@ def test_no_score_feedback_has_undefined_share():
 def test_missing_column_raises():
     with pytest.raises(DataQualityError, match="person_id"):
         summarise_score_feedback(pd.DataFrame({"feedback_type": [], "submitted_at": []}))
+
+
+def test_one_submitter_counts_once_per_person():
+    # The same rep files "wrong" about p1 five times: one statement, not five.
+    repeated = pd.concat([_feedback().iloc[:1]] * 5, ignore_index=True)
+    repeated["feedback_id"] = [f"r{index}" for index in range(5)]
+    feedback = pd.concat([repeated, _feedback().iloc[2:3]], ignore_index=True)
+
+    summary = summarise_score_feedback(feedback)
+
+    assert (summary.score_wrong, summary.score_right) == (1, 1)
+
+
+def test_a_submitters_latest_statement_about_a_person_counts():
+    changed = (
+        _feedback()
+        .iloc[:1]
+        .assign(
+            feedback_id="f9",
+            feedback_type="score_right",
+            submitted_at=pd.Timestamp("2025-04-01", tz="UTC"),
+        )
+    )
+    other_rep = _feedback().iloc[:1].assign(feedback_id="f10", submitter_id="csm")
+    feedback = pd.concat([_feedback().iloc[:1], changed, other_rep], ignore_index=True)
+
+    summary = summarise_score_feedback(feedback)
+
+    # The first rep now says "right"; the second rep's "wrong" about p1 still counts.
+    assert (summary.score_wrong, summary.score_right) == (1, 1)
