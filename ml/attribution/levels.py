@@ -26,7 +26,8 @@ import pandas as pd
 from ml.attribution.attribute import CREDIT_COLUMNS, attribute
 from ml.attribution.config import ALL_MODELS, AttributionConfig
 from ml.attribution.journeys import AttributionInputError
-from ml.attribution.sensitivity import CONSENT_COLUMNS, consent_shift
+from ml.attribution.sensitivity import CONSENT_COLUMNS, consent_shift, timing_consent_shift
+from ml.attribution.timing import TimingConfig
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,8 @@ def consent_shift_levels(
     conversion_people: pd.DataFrame,
     config: AttributionConfig,
     models: Sequence[str] = ALL_MODELS,
+    timing: TimingConfig | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Report the credit moved by dropping non-consented touches, at both levels.
 
@@ -196,6 +199,9 @@ def consent_shift_levels(
         conversion_people: conversion_id and person_id, as for `attribute_levels`.
         config: Attribution settings.
         models: Models to compare.
+        timing: Settings of the timing model, to add its `timing_consent_shift` rows at
+            account level (the only level it has). None leaves it out.
+        as_of: When the data were extracted, passed to the timing model.
 
     Returns:
         `consent_shift` rows of both levels with a leading `level` column.
@@ -207,4 +213,13 @@ def consent_shift_levels(
     person = consent_shift(journeys.touches, journeys.conversions, config, models)
     account.insert(0, "level", ACCOUNT_LEVEL)
     person.insert(0, "level", PERSON_LEVEL)
-    return pd.concat([account, person], ignore_index=True)[["level", *CONSENT_COLUMNS]]
+    frames = [account, person]
+    timed = (
+        pd.DataFrame()
+        if timing is None
+        else timing_consent_shift(touches, conversions, timing, as_of)
+    )
+    if not timed.empty:
+        timed.insert(0, "level", ACCOUNT_LEVEL)
+        frames.append(timed)
+    return pd.concat(frames, ignore_index=True)[["level", *CONSENT_COLUMNS]]

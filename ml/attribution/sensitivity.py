@@ -9,6 +9,9 @@ hashes of company domains and do not depend on how people are clustered.
 Consent: when touches of people who did not consent to tracking are dropped, their credit
 moves to the other touches of the same conversions, or to `(none)`. The report sets the credit
 with every touch beside the credit with consented touches only.
+
+Both reports can add the timing model (`ml.attribution.timing_reports`) as model `timing`,
+at account level.
 """
 
 import dataclasses
@@ -20,6 +23,8 @@ import pandas as pd
 from ml.attribution.attribute import attribute, summarize_channels
 from ml.attribution.config import HEADLINE_MODEL, AttributionConfig
 from ml.attribution.journeys import TOUCH_COLUMNS, AttributionInputError
+from ml.attribution.timing import TimingConfig
+from ml.attribution.timing_reports import TIMING_MODEL, run_timing_credit, warn_timing_absent
 from ml.identity.accounts import assign_accounts
 
 logger = logging.getLogger(__name__)
@@ -117,8 +122,10 @@ def threshold_sensitivity(
     config: AttributionConfig,
     touches: pd.DataFrame | None = None,
     model: str = HEADLINE_MODEL,
+    timing: TimingConfig | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Rerun one attribution model under each identity threshold's clustering.
+    """Rerun one attribution model, and optionally the timing model, under each clustering.
 
     Args:
         touch_records: Every touch with the identity record it came from: touch_id,
@@ -133,10 +140,17 @@ def threshold_sensitivity(
             Those whose touch id is not in `touch_records` (such as Olist leads) are kept
             unchanged at every threshold.
         model: The model to rerun, the headline model by default.
+        timing: Settings of the timing model, to add its rows as model `timing`. None leaves
+            it out. Pass `REPORT_TIMING_CONFIG` (`interval_draws=0`): the table has no
+            interval columns, and each draw would rerun the credit step at every threshold.
+        as_of: When the data were extracted, passed to `timing_credit_table`.
 
     Returns:
-        One row per threshold, conversion type and channel with `SENSITIVITY_COLUMNS`;
-        `share` is the channel's fraction of the conversions of that type.
+        One row per threshold, model, conversion type and channel with `SENSITIVITY_COLUMNS`.
+        For `model`, `share` is the channel's fraction of the conversions of that type. For
+        `timing` (closed_won only), it is the channel's fraction of the timing model's net
+        credit, and there is no `(none)` or `(baseline)` row. A threshold where the timing
+        model cannot run has no timing rows, and one warning lists those thresholds.
 
     Raises:
         AttributionInputError: A required column is missing.
@@ -148,6 +162,7 @@ def threshold_sensitivity(
         from_records = touches["touch_id"].astype(str).isin(touch_records["touch_id"].astype(str))
         unresolved = touches.loc[~from_records, list(TOUCH_COLUMNS)]
     frames = []
+    absent: dict[str, str] = {}
     for threshold, clusters in threshold_clusters.groupby("threshold", sort=True):
         accounts = assign_accounts(records, clusters)
         remapped = touches_under_clustering(touch_records, clusters, accounts)
@@ -156,6 +171,12 @@ def threshold_sensitivity(
         summary = summarize_channels(attribute(remapped, conversions, single))
         summary.insert(0, "threshold", float(threshold))
         frames.append(summary)
+        if timing is not None:
+            credit, reason = run_timing_credit(remapped, conversions, timing, as_of)
+            if reason is None:
+                frames.append(_timing_sensitivity_rows(credit, float(threshold)))
+            else:
+                absent[f"threshold {float(threshold):g}"] = reason
         logger.info(
             "Threshold %.3f: %d people, %d touches on %d journeys",
             threshold,
@@ -163,9 +184,29 @@ def threshold_sensitivity(
             len(remapped),
             remapped["journey_id"].nunique(),
         )
+    warn_timing_absent("threshold sensitivity", absent)
     if not frames:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in SENSITIVITY_COLUMNS})
     return pd.concat(frames, ignore_index=True)[SENSITIVITY_COLUMNS]
+
+
+def _timing_sensitivity_rows(credit: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Return `timing_credit_table` rows in the sensitivity table's columns."""
+    rows = credit.loc[:, ["conversion_type", "channel", "revenue_credit", "share"]]
+    rows.insert(0, "model", TIMING_MODEL)
+    rows.insert(0, "threshold", threshold)
+    return rows
+
+
+def _consented(touches: pd.DataFrame) -> pd.Series:
+    """Return the boolean `consented` column, raising if it is missing or contains a null."""
+    _require(touches, "touches", ("consented",))
+    if touches["consented"].isna().any():
+        row = int(touches["consented"].isna().to_numpy().nonzero()[0][0])
+        raise AttributionInputError(
+            f"touches, row {row}, field 'consented': value is null; expected True or False"
+        )
+    return touches["consented"].astype(bool)
 
 
 def consent_shift(
@@ -191,13 +232,7 @@ def consent_shift(
     Raises:
         AttributionInputError: The `consented` column is missing or contains a null.
     """
-    _require(touches, "touches", ("consented",))
-    if touches["consented"].isna().any():
-        row = int(touches["consented"].isna().to_numpy().nonzero()[0][0])
-        raise AttributionInputError(
-            f"touches, row {row}, field 'consented': value is null; expected True or False"
-        )
-    consented = touches["consented"].astype(bool)
+    consented = _consented(touches)
     compared = dataclasses.replace(config, models=tuple(models))
     keys = ["model", "conversion_type", "channel"]
     every = summarize_channels(attribute(touches, conversions, compared)).set_index(keys)
@@ -217,4 +252,61 @@ def consent_shift(
     channels = report.index.get_level_values("channel")
     report["touches_dropped"] = dropped.reindex(channels).fillna(0).astype(int).to_numpy()
     logger.info("Consent: dropped %d of %d touches", int((~consented).sum()), len(touches))
+    return report.reset_index()[CONSENT_COLUMNS]
+
+
+def timing_consent_shift(
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
+    config: TimingConfig,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Report how the timing model's credit moves when touches without consent are dropped.
+
+    Args:
+        touches: Touch table as for `timing_credit_table` (journeys being accounts) plus a
+            boolean `consented` column.
+        conversions: Conversion table as for `timing_credit_table`.
+        config: Timing model settings. `REPORT_TIMING_CONFIG` skips the credit intervals,
+            which the report has no columns for.
+        as_of: When the data were extracted, passed to `timing_credit_table`.
+
+    Returns:
+        `CONSENT_COLUMNS` rows of model `timing`, conversion type closed_won, one per channel
+        of either run. A channel absent from one run has 0 credit there. Shares are
+        fractions of the timing model's net credit. Unlike the journey models' shifts, these
+        need not sum to 0, because the timing model credits only the part of each deal that
+        the channels caused, and that part changes with the touches. `touches_dropped`
+        counts the raw channel, as the timing model applies no channel grouping. No rows
+        when the model cannot run with either set of touches, and one warning gives the
+        reason.
+
+    Raises:
+        AttributionInputError: The `consented` column is missing or contains a null.
+    """
+    consented = _consented(touches)
+    every, reason = run_timing_credit(touches, conversions, config, as_of)
+    absent = {} if reason is None else {"every touch": reason}
+    if not absent:
+        only, reason = run_timing_credit(touches[consented], conversions, config, as_of)
+        absent = {} if reason is None else {"consented touches only": reason}
+    if absent:
+        warn_timing_absent("consent report", absent)
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in CONSENT_COLUMNS})
+
+    keys = ["conversion_type", "channel"]
+    every, only = every.set_index(keys), only.set_index(keys)
+    index = every.index.union(only.index)
+    # fill_value fills only the channels missing from a run, so a NaN revenue (deals in
+    # several currencies) stays NaN.
+    report = pd.DataFrame(index=index)
+    report["revenue_credit_all"] = every["revenue_credit"].reindex(index, fill_value=0.0)
+    report["revenue_credit_consented"] = only["revenue_credit"].reindex(index, fill_value=0.0)
+    report["share_all"] = every["share"].reindex(index, fill_value=0.0)
+    report["share_consented"] = only["share"].reindex(index, fill_value=0.0)
+    report["revenue_shift"] = report["revenue_credit_consented"] - report["revenue_credit_all"]
+    dropped = touches.loc[~consented, "channel"].astype(str).value_counts()
+    channels = report.index.get_level_values("channel")
+    report["touches_dropped"] = dropped.reindex(channels, fill_value=0).astype(int).to_numpy()
+    report.insert(0, "model", TIMING_MODEL)
     return report.reset_index()[CONSENT_COLUMNS]

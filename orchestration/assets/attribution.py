@@ -23,6 +23,7 @@ from ml.attribution.sensitivity import (
     with_main_clustering,
 )
 from ml.attribution.timing import timing_credit_table
+from ml.attribution.timing_reports import REPORT_TIMING_CONFIG, TIMING_MODEL
 from ml.identity.config import IdentityConfig
 from ml.io import read_table, replace_table, table_exists
 from orchestration.resources import WarehouseResource
@@ -73,7 +74,7 @@ class AttributionRunConfig(Config):
             deps=[TOUCHES, CONVERSIONS, CONVERSION_PEOPLE],
             description=(
                 "Credit per level, model and channel with every touch beside the credit with "
-                "consented touches only."
+                "consented touches only, including the timing model at account level."
             ),
         ),
     ]
@@ -87,7 +88,9 @@ def attribution_credits(
     would lose, where path-based models credit traffic volume. Account level treats the
     account's people as one journey; person level splits each conversion over the people
     behind it (`marts.fct_conversion_people`). The consent report reruns the models on the
-    touches whose `consented` flag is true. See docs/attribution.md.
+    touches whose `consented` flag is true, and the timing model at account level (without
+    its credit intervals, which the report has no columns for). When the timing model cannot
+    run, its rows are absent and the log has a warning saying why. See docs/attribution.md.
     """
     settings = AttributionConfig(lookback_days=config.lookback_days)
     with warehouse.get_connection() as con:
@@ -101,7 +104,14 @@ def attribution_credits(
     account = credits[credits["level"] == ACCOUNT_LEVEL].drop(columns="level")
     intervals = bootstrap_channel_intervals(touches, conversions, settings, account)
     intervals.insert(0, "level", ACCOUNT_LEVEL)
-    shift = consent_shift_levels(touches, conversions, people, settings)
+    shift = consent_shift_levels(
+        touches,
+        conversions,
+        people,
+        settings,
+        timing=REPORT_TIMING_CONFIG,
+        as_of=pd.Timestamp.now(tz="UTC"),
+    )
 
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "credits", credits)
@@ -131,6 +141,7 @@ def attribution_credits(
         metadata={
             "rows": len(shift),
             "touches_without_consent": int((~touches["consented"].astype(bool)).sum()),
+            "timing_model_included": bool((shift["model"] == TIMING_MODEL).any()),
             **{
                 f"revenue_moved_{level}_{model}": float(value)
                 for (level, model), value in moved.items()
@@ -145,7 +156,9 @@ def attribution_credits(
             ["attribution", "threshold_sensitivity"],
             group_name="attribution",
             deps=[TOUCHES, CONVERSIONS, ACTIVITIES, RECORDS, PERSON_CLUSTERS, THRESHOLD_CLUSTERS],
-            description="Headline channel credit under each identity-resolution threshold.",
+            description=(
+                "Headline and timing model channel credit under each identity-resolution threshold."
+            ),
         ),
         AssetSpec(
             ["attribution", "experiment_comparison"],
@@ -160,10 +173,13 @@ def attribution_sensitivity(
 ) -> Iterator[MaterializeResult[Any]]:
     """Check how channel credit depends on identity resolution, and set it beside experiments.
 
-    Threshold sensitivity reruns the headline model with touches re-mapped under each identity
-    threshold's clustering. The experiment comparison puts each experiment's measured lift
-    next to the opportunities each model credits the program's channels. See
-    docs/attribution.md.
+    Threshold sensitivity reruns the headline model and the timing model with touches
+    re-mapped under each identity threshold's clustering. The timing model runs without its
+    credit intervals: the table has no columns for them, and each of the 200 default draws
+    would rerun its credit step at every threshold. A threshold where the timing model cannot
+    run has no timing rows, and the log has a warning saying why. The experiment comparison
+    puts each experiment's measured lift next to the opportunities each model credits the
+    program's channels. See docs/attribution.md.
     """
     settings = AttributionConfig(lookback_days=config.lookback_days)
     with warehouse.get_connection() as con:
@@ -187,7 +203,14 @@ def attribution_sensitivity(
         threshold_clusters, person_clusters, IdentityConfig().match_threshold
     )
     sensitivity = threshold_sensitivity(
-        touch_records_from_activities(activities), clusters, records, conversions, settings, touches
+        touch_records_from_activities(activities),
+        clusters,
+        records,
+        conversions,
+        settings,
+        touches,
+        timing=REPORT_TIMING_CONFIG,
+        as_of=pd.Timestamp.now(tz="UTC"),
     )
     units = assign_company_journeys(assignments, companies)
     comparison = compare_experiments(units, conversions, credits, EXPERIMENT_CHANNELS)
@@ -196,13 +219,16 @@ def attribution_sensitivity(
         replace_table(con, "attribution", "threshold_sensitivity", sensitivity)
         replace_table(con, "attribution", "experiment_comparison", comparison)
 
-    spread = sensitivity.groupby(["conversion_type", "channel"])["share"].agg(["min", "max"])
+    keys = ["model", "conversion_type", "channel"]
+    spread = sensitivity.groupby(keys)["share"].agg(["min", "max"])
+    timed = sensitivity.loc[sensitivity["model"] == TIMING_MODEL, "threshold"]
     yield MaterializeResult(
         asset_key=["attribution", "threshold_sensitivity"],
         metadata={
             "rows": len(sensitivity),
             "thresholds": sorted(float(t) for t in sensitivity["threshold"].unique()),
             "max_share_range": float((spread["max"] - spread["min"]).max()),
+            "thresholds_with_timing": sorted(float(t) for t in timed.unique()),
         },
     )
     yield MaterializeResult(

@@ -1,5 +1,6 @@
--- Headline channel credit under each identity threshold, with the range of the channel's
--- share over all thresholds, so a reader sees which channels depend on identity resolution.
+-- Headline and timing model channel credit under each identity threshold, with the range of
+-- the channel's share over all thresholds, so a reader sees which channels depend on
+-- identity resolution.
 with
 
 sensitivity as (
