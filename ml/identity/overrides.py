@@ -71,7 +71,43 @@ def load_overrides(
             f"{first.record_id_r}) both must_link and cannot_link; keep one decision",
             field="decision",
         )
+    _raise_on_split_must_links(frame, where)
     return frame[OVERRIDE_COLUMNS].reset_index(drop=True)
+
+
+def _raise_on_split_must_links(frame: pd.DataFrame, where: str) -> None:
+    """Raise when a cannot_link pair is joined by a chain of must_link decisions.
+
+    Clustering honours cannot-links through other records, so such a chain would silently
+    drop one of the reviewer's must_link decisions.
+    """
+    parent: dict[str, str] = {}
+
+    def find(record_id: str) -> str:
+        parent.setdefault(record_id, record_id)
+        while parent[record_id] != record_id:
+            parent[record_id] = parent[parent[record_id]]
+            record_id = parent[record_id]
+        return record_id
+
+    must = frame[frame["decision"] == "must_link"]
+    for left, right in zip(must["record_id_l"], must["record_id_r"], strict=True):
+        parent[find(left)] = find(right)
+    cannot = frame[frame["decision"] == "cannot_link"]
+    pairs = zip(cannot["record_id_l"], cannot["record_id_r"], cannot["_row"], strict=True)
+    for left, right, row_number in pairs:
+        group = find(left)
+        if group != find(right):
+            continue
+        joining = sorted(must.loc[must["record_id_l"].map(find) == group, "_row"])
+        raise InputFileError(
+            where,
+            f"pair ({left}, {right}) is cannot_link, but the must_link rows "
+            f"{', '.join(map(str, joining))} join them through other records. Remove one of "
+            "these decisions",
+            row=row_number,
+            field="decision",
+        )
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str, list[int]]:

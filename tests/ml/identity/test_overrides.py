@@ -72,3 +72,16 @@ def test_load_overrides_unknown_record_names_row(tmp_path: Path) -> None:
     path.write_text(HEADER + "a:1,b:1,must_link,x,ops\na:1,zz:9,must_link,x,ops\n", "utf-8")
     with pytest.raises(DataQualityError, match=r"o\.csv, row 3, field 'record_id_r'.*'zz:9'"):
         load_overrides(path, record_ids={"a:1", "b:1"})
+
+
+def test_load_overrides_rejects_must_link_chain(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text(
+        HEADER
+        + "a:1,c:1,must_link,x,ops\nc:1,c:2,must_link,x,ops\ne:1,f:1,must_link,x,ops\n"
+        + "a:1,c:2,cannot_link,y,ops\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputFileError, match=r"row 5, field 'decision'.*rows 2, 3\b") as error:
+        load_overrides(path)
+    assert ", 4" not in error.value.reason
