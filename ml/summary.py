@@ -53,7 +53,10 @@ def _rejected_files_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 OFFLINE_OUTCOMES = {
-    "unlinked:ambiguous": "unlinked as ambiguous (several people fit)",
+    "unlinked:ambiguous": (
+        "unlinked as ambiguous ({several} fit several people, {one} fit one person by name "
+        "but no company confirms it)"
+    ),
     "unlinked:no_candidate": "unlinked with no candidate (nobody fits)",
 }
 
@@ -61,17 +64,28 @@ OFFLINE_OUTCOMES = {
 def _offline_line(con: duckdb.DuckDBPyConnection) -> str:
     offline = _count(con, "select count(*) from identity.offline_links")
     linked = _count(con, "select count(person_id) from identity.offline_links")
+    # A record that several people fit, or whose name fits one person when its company is
+    # missing or names another, is `unlinked:ambiguous`. The `candidates` count separates
+    # the two cases.
     unlinked = con.execute(
         """
-        select matched_by, count(*) from identity.offline_links
+        select
+            matched_by,
+            count(*),
+            count(*) filter (where candidates > 1),
+            count(*) filter (where candidates = 1)
+        from identity.offline_links
         where person_id is null
         group by matched_by
         order by matched_by
         """
     ).fetchall()
     outcomes = [
-        f"{count} {OFFLINE_OUTCOMES.get(matched_by, f'unlinked as {matched_by}')}"
-        for matched_by, count in unlinked
+        f"{count} "
+        + OFFLINE_OUTCOMES.get(matched_by, f"unlinked as {matched_by}").format(
+            several=several, one=single
+        )
+        for matched_by, count, several, single in unlinked
     ]
     text = (
         f"Offline: of {offline} badge scans and call notes (identity.offline_links), "

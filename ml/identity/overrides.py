@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Set
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -12,66 +16,163 @@ OVERRIDE_COLUMNS = ["record_id_l", "record_id_r", "decision", "reason", "decided
 DECISIONS = frozenset({"must_link", "cannot_link"})
 
 
-def load_overrides(overrides: pd.DataFrame | str | Path | None) -> pd.DataFrame:
+def load_overrides(
+    overrides: pd.DataFrame | str | Path | None, record_ids: Set[str] | None = None
+) -> pd.DataFrame:
     """Read and check override decisions from a frame or a CSV file.
 
-    Each pair is stored with record_id_l < record_id_r.
+    Each pair is stored with record_id_l < record_id_r. Messages name a CSV row by its line
+    in the file, so the header is row 1 and blank lines count; a frame's first row is row 2,
+    as if the frame had been written to CSV.
+
+    Args:
+        overrides: Decisions as a frame, a CSV path, or None for no decisions.
+        record_ids: The input records' ids; when given, every record id of a decision
+            must be among them.
 
     Raises:
-        InputFileError: The CSV lacks a column, has an unknown decision, a blank record id,
-            or gives one pair both decisions.
+        InputFileError: The CSV is missing or empty, lacks a column, has an unknown
+            decision, a blank record id or a pair of one record with itself, or gives one
+            pair both decisions.
+        DataQualityError: A decision names a record id that is not in `record_ids`.
     """
     if overrides is None:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in OVERRIDE_COLUMNS})
     if isinstance(overrides, pd.DataFrame):
         frame, where = overrides.copy(), "overrides frame"
+        rows = list(range(2, len(frame) + 2))
     else:
-        frame, where = pd.read_csv(overrides, dtype=str, keep_default_na=False), str(overrides)
+        frame, where, rows = _read_csv(Path(overrides))
 
     missing = [column for column in OVERRIDE_COLUMNS if column not in frame.columns]
     if missing:
         raise InputFileError(where, f"missing column(s) {missing}, expected {OVERRIDE_COLUMNS}")
-    frame = frame[OVERRIDE_COLUMNS].astype(str).apply(lambda column: column.str.strip())
-    for row_number, row in enumerate(frame.itertuples(index=False), start=2):
-        if row.decision not in DECISIONS:
-            raise InputFileError(
-                where,
-                f"value {row.decision!r} is invalid, expected one of {sorted(DECISIONS)}",
-                row=row_number,
-                field="decision",
-            )
-        for field in ("record_id_l", "record_id_r"):
-            if not getattr(row, field) or getattr(row, field) == "nan":
-                raise InputFileError(where, "record id is blank", row=row_number, field=field)
+    frame = frame[OVERRIDE_COLUMNS].fillna("").astype(str).apply(lambda column: column.str.strip())
+    for row_number, row in zip(rows, frame.itertuples(index=False), strict=True):
+        _check_row(row, where, row_number, record_ids)
 
     left, right = frame["record_id_l"], frame["record_id_r"]
     frame["record_id_l"], frame["record_id_r"] = (
         left.where(left < right, right),
         right.where(left < right, left),
     )
+    frame["_row"] = rows
     frame = frame.drop_duplicates(["record_id_l", "record_id_r", "decision"], keep="last")
     conflicts = frame[frame.duplicated(["record_id_l", "record_id_r"], keep=False)]
     if not conflicts.empty:
         first = conflicts.iloc[0]
+        other = conflicts[
+            (conflicts["record_id_l"] == first.record_id_l)
+            & (conflicts["record_id_r"] == first.record_id_r)
+        ].iloc[1]
         raise InputFileError(
             where,
-            f"pair ({first.record_id_l}, {first.record_id_r}) is both must_link and "
-            "cannot_link; keep one decision",
+            f"rows {first._row} and {other._row} give pair ({first.record_id_l}, "
+            f"{first.record_id_r}) both must_link and cannot_link; keep one decision",
             field="decision",
         )
-    return frame.reset_index(drop=True)
+    _raise_on_split_must_links(frame, where)
+    return frame[OVERRIDE_COLUMNS].reset_index(drop=True)
 
 
-def check_override_records(overrides: pd.DataFrame, record_ids: set[str]) -> list[str]:
-    """Return override record ids that are not among the input records."""
-    mentioned = set(overrides["record_id_l"]) | set(overrides["record_id_r"])
-    return sorted(mentioned - record_ids)
+def _raise_on_split_must_links(frame: pd.DataFrame, where: str) -> None:
+    """Raise when a cannot_link pair is joined by a chain of must_link decisions.
 
+    Clustering honours cannot-links through other records, so such a chain would silently
+    drop one of the reviewer's must_link decisions.
+    """
+    parent: dict[str, str] = {}
 
-def raise_on_unknown_records(unknown: list[str]) -> None:
-    """Raise when overrides refer to records that do not exist."""
-    if unknown:
-        raise DataQualityError(
-            f"identity overrides: {len(unknown)} record id(s) not found in the input records, "
-            f"for example {unknown[0]!r}; correct or remove those override rows"
+    def find(record_id: str) -> str:
+        parent.setdefault(record_id, record_id)
+        while parent[record_id] != record_id:
+            parent[record_id] = parent[parent[record_id]]
+            record_id = parent[record_id]
+        return record_id
+
+    must = frame[frame["decision"] == "must_link"]
+    for left, right in zip(must["record_id_l"], must["record_id_r"], strict=True):
+        parent[find(left)] = find(right)
+    cannot = frame[frame["decision"] == "cannot_link"]
+    pairs = zip(cannot["record_id_l"], cannot["record_id_r"], cannot["_row"], strict=True)
+    for left, right, row_number in pairs:
+        group = find(left)
+        if group != find(right):
+            continue
+        joining = sorted(must.loc[must["record_id_l"].map(find) == group, "_row"])
+        raise InputFileError(
+            where,
+            f"pair ({left}, {right}) is cannot_link, but the must_link rows "
+            f"{', '.join(map(str, joining))} join them through other records. Remove one of "
+            "these decisions",
+            row=row_number,
+            field="decision",
         )
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, str, list[int]]:
+    """Read an overrides CSV as text columns, with the file line each data row starts on."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as error:
+        raise InputFileError(where, "the file does not exist") from error
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            where, f"the file is not valid UTF-8 ({error.reason} at byte {error.start})"
+        ) from error
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as error:
+        raise InputFileError(
+            where, f"the file is empty, expected the header {','.join(OVERRIDE_COLUMNS)}"
+        ) from error
+    except pd.errors.ParserError as error:
+        raise InputFileError(where, f"the file is not valid CSV: {error}") from error
+    return frame, where, _row_lines(text, len(frame))
+
+
+def _row_lines(text: str, rows: int) -> list[int]:
+    """Return the file line each data row starts on, skipping lines pandas skips."""
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text))
+    line = reader.line_num
+    for position, row in enumerate(reader):
+        # pandas skips lines that are empty or only white space, but keeps `,`.
+        if position > 0 and (len(row) > 1 or (row and row[0].strip())):
+            starts.append(line + 1)
+        line = reader.line_num
+    # NOTE: when the csv module and pandas count different rows (malformed quoting, say),
+    # rows are numbered from line 2 as if the file had no blank lines.
+    return starts if len(starts) == rows else list(range(2, rows + 2))
+
+
+def _check_row(row: Any, where: str, row_number: int, record_ids: Set[str] | None) -> None:
+    """Raise on an unknown decision, a blank record id, a self pair or an unknown record id."""
+    if row.decision not in DECISIONS:
+        raise InputFileError(
+            where,
+            f"value {row.decision!r} is invalid, expected one of {sorted(DECISIONS)}",
+            row=row_number,
+            field="decision",
+        )
+    for field in ("record_id_l", "record_id_r"):
+        if not getattr(row, field):
+            raise InputFileError(where, "record id is blank", row=row_number, field=field)
+    if row.record_id_l == row.record_id_r:
+        raise InputFileError(
+            where,
+            f"value {row.record_id_r!r} is the same record as record_id_l, expected a pair "
+            "of two records",
+            row=row_number,
+            field="record_id_r",
+        )
+    if record_ids is None:
+        return
+    for field in ("record_id_l", "record_id_r"):
+        if getattr(row, field) not in record_ids:
+            raise DataQualityError(
+                f"{where}, row {row_number}, field {field!r}: record id "
+                f"{getattr(row, field)!r} is not found in the input records; correct or "
+                "remove this override row"
+            )

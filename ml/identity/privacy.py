@@ -257,10 +257,17 @@ def apply_consent(
 
     # Dropping the detached records from the pair frames removes their links and reviews.
     without = _without_records(result, detached)
+    # On a rerun the resolution joins a detached record again, so its id from the last run
+    # shows as merged into the person. The id comes back here, and a lineage row would
+    # link the detached record to the person it was detached from.
+    detached_ids = set(own_id.values())
+    lineage = result.lineage
+    tied = lineage["old_person_id"].isin(detached_ids) | lineage["new_person_id"].isin(detached_ids)
     return dataclasses.replace(
         without,
         clusters=clusters,
         threshold_clusters=thresholds,
+        lineage=lineage[~tied].reset_index(drop=True),
         metrics={
             **result.metrics,
             "people": int(clusters["person_id"].nunique()),

@@ -20,11 +20,7 @@ from ml.identity.clusters import (
 from ml.identity.config import IdentityConfig, IdentityResult
 from ml.identity.ids import LINEAGE_COLUMNS, assign_person_ids
 from ml.identity.model import score_pairs
-from ml.identity.overrides import (
-    check_override_records,
-    load_overrides,
-    raise_on_unknown_records,
-)
+from ml.identity.overrides import load_overrides
 from ml.identity.prepare import prepare_records
 from ml.identity.review import build_review_queue
 from ml.identity.rules import (
@@ -76,8 +72,7 @@ def resolve_people(
         logger.info("identity resolution: no records to resolve")
         return _empty_result()
     record_ids = prepared["record_id"].tolist()
-    decisions = load_overrides(overrides)
-    raise_on_unknown_records(check_override_records(decisions, set(record_ids)))
+    decisions = load_overrides(overrides, set(record_ids))
 
     rule_links = apply_rules(prepared, load_rules(config.rules_path))
     scored = score_pairs(prepared, config, model_path)

@@ -19,12 +19,12 @@ def build_warehouse(path: Path, olist: bool) -> None:
             """
             create table identity.offline_links as
             select * from (values
-                ('o1', 'p1', 'offline:email'),
-                ('o2', 'p2', 'offline:name_company'),
-                ('o3', null, 'unlinked:ambiguous'),
-                ('o4', null, 'unlinked:ambiguous'),
-                ('o5', null, 'unlinked:no_candidate')
-            ) as t(record_id, person_id, matched_by)
+                ('o1', 'p1', 'offline:email', 1),
+                ('o2', 'p2', 'offline:name_company', 1),
+                ('o3', null, 'unlinked:ambiguous', 3),
+                ('o4', null, 'unlinked:ambiguous', 1),
+                ('o5', null, 'unlinked:no_candidate', 0)
+            ) as t(record_id, person_id, matched_by, candidates)
             """
         )
         con.execute("create table identity.person_consent as select true as consented")
@@ -84,6 +84,14 @@ def test_offline_line_lists_every_outcome(warehouse):
     assert "2 linked to a person" in offline
     assert "2 unlinked as ambiguous" in offline
     assert "1 unlinked with no candidate" in offline
+
+
+def test_offline_line_splits_ambiguous(warehouse):
+    text = summarize_warehouse(warehouse)
+    offline = " ".join(text[text.index("Offline:") : text.index("Consent:")].split())
+    # o4 fits one person by name, but no company confirms it, so several people do not fit.
+    assert "1 fit several people" in offline
+    assert "1 fit one person by name but no company confirms it" in offline
 
 
 def test_revenue_table_explains_special_channels(warehouse):

@@ -200,3 +200,20 @@ def test_erasure_log_counts_widened_records(
     assert (
         "removed 2 identity records (1 in the clusters of the people named, 1 more" in (erasure[0])
     )
+
+
+def test_consent_rerun_records_no_lineage(community_records, config) -> None:
+    records = _records(community_records)
+    first = run_identity(_inputs(records, requests=REQUESTS.iloc[:0]), config, now=NOW)
+
+    second = run_identity(
+        _inputs(records, requests=REQUESTS.iloc[:0], clusters=first.result.clusters),
+        config,
+        now=NOW,
+    )
+
+    before, after = person_of(first.result.clusters), person_of(second.result.clusters)
+    assert after == before
+    # Carol's detached web id was neither retired nor merged, and a lineage row linking it
+    # to her would undo the detachment.
+    assert second.result.lineage.empty
