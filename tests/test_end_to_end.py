@@ -315,3 +315,29 @@ def test_marts_carry_no_raw_emails(simulated_run: PipelineRun):
     for mart in MARTS:
         columns = _query(simulated_run, f"select * from marts.{mart} limit 0").columns
         assert not [column for column in columns if "email" in column or "name" == column]
+
+
+def test_won_conversions_are_net_of_refunds(simulated_run: PipelineRun):
+    # Each booking's revenue, valued in the reporting currency, is the won deal's net
+    # amount in the revenue marts, so attribution credits the same money they report.
+    compared = _query(
+        simulated_run,
+        """
+        select
+            conversions.conversion_id,
+            cast(conversions.revenue as double) * cast(deals.amount_reporting as double)
+                / cast(deals.amount as double) as revenue_reporting,
+            cast(deals.net_won_amount_reporting as double) as net_won,
+            cast(deals.refunded_amount_reporting as double) as refunded
+        from marts.fct_conversions as conversions
+        inner join marts.fct_community_revenue as deals using (opportunity_id)
+        where conversions.conversion_id like 'won:%' and deals.amount <> 0
+        """,
+    )
+    won = _query(
+        simulated_run, "select count(*) as n from marts.fct_community_revenue where is_won"
+    )
+
+    assert compared["refunded"].sum() > 0, "the test world needs a refund to test netting"
+    assert len(compared) == won["n"].iloc[0]
+    assert compared["revenue_reporting"].to_numpy() == pytest.approx(compared["net_won"].to_numpy())

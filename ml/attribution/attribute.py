@@ -223,7 +223,7 @@ def attribute(
     Args:
         touches: journey_id, touch_id, touched_at (UTC), channel, program, person_id.
         conversions: conversion_id, journey_id, conversion_type, converted_at, revenue (net
-            of refunds; 0 for pipeline-only conversions).
+            of refunds for won deals; the opportunity's amount for pipeline).
         config: Models, lookback window, channel grouping and model settings.
 
     Returns:

@@ -1,10 +1,23 @@
--- Conversions attribution credits: opportunity creation (pipeline) and closed-won deals
--- (bookings) per account, and Olist's closed deals at their declared monthly revenue.
+-- Conversions attribution credits: opportunity creation (pipeline, at the opportunity's
+-- amount) and closed-won deals (bookings, net of the refunds on the subscriptions that bill
+-- them) per account, and Olist's closed deals at their declared monthly revenue.
 with
 
 deals as (
 
     select * from {{ ref('int_revenue__deals_assigned') }}
+
+),
+
+valued as (
+
+    select * from {{ ref('int_kpis__opportunities_valued') }}
+
+),
+
+rates as (
+
+    select * from {{ ref('currency_rates') }}
 
 ),
 
@@ -32,16 +45,22 @@ pipeline as (
 bookings as (
 
     select
-        'won:' || deal_id as conversion_id,
-        account_id as journey_id,
-        deal_id as opportunity_id,
-        case when deal_type = 'existingbusiness' then 'expansion' else 'closed_won' end
+        'won:' || deals.deal_id as conversion_id,
+        deals.account_id as journey_id,
+        deals.deal_id as opportunity_id,
+        case when deals.deal_type = 'existingbusiness' then 'expansion' else 'closed_won' end
             as conversion_type,
-        closed_at as converted_at,
-        amount as revenue,
-        currency
+        deals.closed_at as converted_at,
+        -- Refunds are valued in the reporting currency; convert them back to the deal's.
+        deals.amount
+        - coalesce(valued.refunded_amount_reporting / rates.rate_to_reporting, 0) as revenue,
+        deals.currency
     from deals
-    where is_won and account_id is not null and closed_at is not null
+    left join valued
+        on deals.deal_id = valued.opportunity_id
+    left join rates
+        on deals.currency = rates.currency
+    where deals.is_won and deals.account_id is not null and deals.closed_at is not null
 
 ),
 
