@@ -11,6 +11,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from ml.errors import DataQualityError
 from ml.io import table_exists
 
 # Columns named `<something>_share` hold fractions and are shown as percentages.
@@ -88,6 +89,10 @@ def read_figure(con: duckdb.DuckDBPyConnection, figure: Figure) -> FigureData:
     Returns:
         The figure's rows, or no rows with a reason when the mart is missing, is empty, or
         the query returns no rows.
+
+    Raises:
+        DataQualityError: When the query fails on an existing mart, for example because the
+            mart lacks a column the figure reads.
     """
     if not table_exists(con, "marts", figure.mart):
         return FigureData(figure, None, f"marts.{figure.mart} does not exist in this warehouse")
@@ -95,7 +100,15 @@ def read_figure(con: duckdb.DuckDBPyConnection, figure: Figure) -> FigureData:
     if not counted or counted[0] == 0:
         return FigureData(figure, None, f"marts.{figure.mart} has no rows")
 
-    rows = con.execute(figure.sql).df()
+    try:
+        rows = con.execute(figure.sql).df()
+    except duckdb.Error as error:
+        # A mart without a column the figure reads is a mismatch between this code and the
+        # warehouse (an older build, say): fail with the figure's name instead of hiding it.
+        raise DataQualityError(
+            f"figure {figure.key!r} failed to query marts.{figure.mart}: {error}. Rebuild the "
+            "warehouse with this version (make run), or fix the figure's query."
+        ) from error
     if figure.reshape is not None and not rows.empty:
         rows = figure.reshape(rows)
     if rows.empty:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ml.errors import DataQualityError
 from serving import PAGES, build_dashboards
 from serving.charts import bar_chart, line_chart
 from serving.html import format_value
@@ -129,3 +130,13 @@ def test_pages_read_the_marts_their_exposure_names():
         }
         read = {figure.mart for figure in page.figures}
         assert read == declared, f"{page.file_name} reads {read}, exposure declares {declared}"
+
+
+def test_mart_missing_column_names_figure(tmp_path: Path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_kpi_cohort_conversion as select 1 as cohort_accounts")
+
+    with pytest.raises(DataQualityError, match=r"'cohort_conversion'.*fct_kpi_cohort_conversion"):
+        build_dashboards(warehouse, tmp_path / "pages", "built now")
