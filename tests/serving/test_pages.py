@@ -145,3 +145,24 @@ def test_dashboards_metadata_counts_rows_shown(simulated_run: PipelineRun):
         assert metadata[f"{name}_rows"] == shown
         assert metadata[f"{name}_figures_without_data"] == "none"
         assert metadata[f"{name}_path"] == str(pages_dir / page.file_name)
+
+
+def test_forecast_interval_equals_mart(simulated_run: PipelineRun):
+    sql = """
+        select period_start, currency, revenue_stage, forecast_amount, forecast_lower,
+            forecast_upper
+        from marts.fct_revenue_forecast
+        order by period_start, currency, revenue_stage
+    """
+    with duckdb.connect(str(simulated_run.warehouse), read_only=True) as con:
+        forecast = con.execute(sql).fetchall()
+    section = sections(_page(simulated_run, "executive.html"))["forecast"]
+
+    rows = {row["month_stage"]: row for row in table_rows(section)}
+    assert forecast
+    assert len(rows) == len(forecast)
+    for month, currency, stage, amount, lower, upper in forecast:
+        shown = rows[f"{month:%Y-%m} {currency} {stage}"]
+        assert shown["forecast_amount"] == format_value(amount)
+        assert shown["forecast_lower"] == format_value(lower)
+        assert shown["forecast_upper"] == format_value(upper)
