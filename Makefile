@@ -18,7 +18,7 @@ DEMO_DIR ?= data/simulated
 DEMO_MEMBERS ?= 1000
 DEMO_SEED ?= 7
 
-.PHONY: install manifest demo run test lint dev clean
+.PHONY: install manifest demo run dashboards test lint dev clean
 
 install: $(STAMP)
 
@@ -42,12 +42,19 @@ demo: manifest
 	CRM_LANDING_DIR=$(DEMO_DIR)/landing $(BIN)/dagster job execute \
 		-m orchestration.definitions -j demo_job
 	$(BIN)/python -m ml.summary
+	$(BIN)/python -m serving where
 
 # The main job on your own exports: make run CRM_LANDING_DIR=/path/to/landing
 # CRM_DUCKDB_PATH=data/real.duckdb (both default as in orchestration/resources.py).
 run: manifest
 	$(BIN)/dagster job execute -m orchestration.definitions -j demo_job
 	$(BIN)/python -m ml.summary
+	$(BIN)/python -m serving where
+
+# Rebuild the dashboard pages from the warehouse without running the pipeline (the job builds
+# them too). Pages go to CRM_DASHBOARD_DIR or data/dashboards; see docs/dashboards.md.
+dashboards: install
+	$(BIN)/python -m serving dashboards
 
 test: manifest
 	$(BIN)/pytest
@@ -55,7 +62,7 @@ test: manifest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ml ingest simulator orchestration
+	$(BIN)/mypy ml ingest simulator orchestration serving
 	CRM_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint dbt_project/models
 
 dev: manifest

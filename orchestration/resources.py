@@ -1,6 +1,7 @@
-"""Resources shared by the assets: the warehouse file and the landing folder.
+"""Resources shared by the assets: the warehouse file, the landing folder and serving paths.
 
-Both default to paths inside the repository, so a fresh clone runs without settings. The
+The warehouse and the landing folder default to paths inside the repository, and the serving
+paths to folders beside the warehouse, so a fresh clone runs without settings. The
 environment variables are read when a step runs, not when the definitions load.
 """
 
@@ -13,6 +14,7 @@ import duckdb
 from dagster import ConfigurableResource
 
 from ml.io import connect
+from serving.paths import dashboard_dir, published_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "warehouse.duckdb"
@@ -57,3 +59,25 @@ class LandingResource(ConfigurableResource["LandingResource"]):
         """The landing folder's path, resolved from the setting, the environment or the default."""
         configured = self.landing_dir or os.environ.get("CRM_LANDING_DIR")
         return Path(configured) if configured else DEFAULT_LANDING_DIR
+
+
+class ServingResource(ConfigurableResource["ServingResource"]):
+    """Where the dashboard pages and the published warehouse copy go.
+
+    Attributes:
+        dashboard_dir: Folder of the HTML pages. Unset, it is `CRM_DASHBOARD_DIR` or the
+            `dashboards` folder beside the warehouse.
+        published_path: Path of the copy BI tools read. Unset, it is `CRM_PUBLISHED_PATH` or
+            `published/<warehouse file name>` beside the warehouse.
+    """
+
+    dashboard_dir: str | None = None
+    published_path: str | None = None
+
+    def pages_dir(self, warehouse: Path) -> Path:
+        """Return the pages' folder: the setting, else the environment, else the default."""
+        return Path(self.dashboard_dir) if self.dashboard_dir else dashboard_dir(warehouse)
+
+    def copy_path(self, warehouse: Path) -> Path:
+        """Return the copy's path: the setting, else the environment, else the default."""
+        return Path(self.published_path) if self.published_path else published_path(warehouse)
