@@ -179,18 +179,21 @@ def _touch_rows(touches: pd.DataFrame, credited: pd.DataFrame, deals: _DealCredi
     )
     won = credited.iloc[deals.rows].reset_index(drop=True)
     values = won["value"].to_numpy(dtype=float)
+    # Take the credited rows before converting: converting every time stamp of a large
+    # touch table to numpy took seconds.
+    picked = touches.iloc[touch].reset_index(drop=True)
     rows = pd.DataFrame(
         {
             "model": TIMING_MODEL,
             "conversion_id": won["conversion_id"].to_numpy()[deal],
             "conversion_type": won["conversion_type"].to_numpy()[deal],
             **{
-                column: touches[column].to_numpy()[touch]
+                column: picked[column].to_numpy()
                 for column in ("journey_id", "touch_id", "channel", "program", "person_id")
             },
             "share": share,
             "revenue_credit": share * values[deal],
-            "order": touches["touched_at"].to_numpy()[touch],
+            "order": picked["touched_at"],
         }
     )
 
@@ -211,7 +214,9 @@ def _touch_rows(touches: pd.DataFrame, credited: pd.DataFrame, deals: _DealCredi
             "person_id": None,
             "share": rest[with_rest],
             "revenue_credit": rest[with_rest] * values[with_rest],
-            "order": pd.NaT,
+            "order": pd.Series(
+                pd.NaT, index=range(len(with_rest)), dtype=picked["touched_at"].dtype
+            ),
         }
     )
     frames = [frame for frame in (rows, baseline) if not frame.empty]
