@@ -33,9 +33,10 @@ of the same six-week block. Whatever is constant for an account over a block can
    is not a won deal of the window either.
 
 It needs each credited conversion's opportunity creation time, and journeys without any
-conversion. Unlike the path models it credits channels, not single touches. It needs many
-opportunities: with a few thousand, zero-effect channels pick up noise. docs/attribution.md
-gives the measured accuracy and the settings' origin.
+conversion. It credits channels; `ml.attribution.timing_touches` splits each deal's channel
+credit over the touches behind it. It needs many opportunities: with a few thousand,
+zero-effect channels pick up noise. docs/attribution.md gives the measured accuracy and the
+settings' origin.
 """
 
 import logging
@@ -512,6 +513,45 @@ def _fit_and_credit(
     config: TimingConfig,
 ) -> TimingResult:
     """Run `timing_attribution` on frames that `_checked` has already validated."""
+    return _fit_deals(touches, events, credited, start, end, config)[0]
+
+
+@dataclass(frozen=True)
+class _DealCredit:
+    """Each credited deal's net share per channel, and where the touches behind it sit.
+
+    Attributes:
+        rows: Position in `credited` of each deal inside the window (the deals below).
+        journeys: The fit's journey ids; `journey` indexes into them.
+        journey: Journey of each deal.
+        week: Week each deal's opportunity opened, counted from `start`.
+        net_share: Net share of each deal caused by each channel (channel x deal).
+        channels: Channels, in the order of `net_share`'s rows.
+        decays: Weekly decay of each channel's touches.
+        start: Start of the first week.
+        weeks: Weeks in the window.
+    """
+
+    rows: np.ndarray
+    journeys: pd.Index
+    journey: np.ndarray
+    week: np.ndarray
+    net_share: np.ndarray
+    channels: list[str]
+    decays: np.ndarray
+    start: pd.Timestamp
+    weeks: int
+
+
+def _fit_deals(
+    touches: pd.DataFrame,
+    events: pd.DataFrame,
+    credited: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    config: TimingConfig,
+) -> tuple[TimingResult, _DealCredit]:
+    """Run `_fit_and_credit`, also returning each credited deal's net share per channel."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     start = start.tz_localize("UTC") if start.tzinfo is None else start
     end = end.tz_localize("UTC") if end.tzinfo is None else end
@@ -590,7 +630,7 @@ def _fit_and_credit(
     credit_draws, value_draws = _credit_draws(
         deals, values, beta, fit.information, standard_errors, config
     )
-    return TimingResult(
+    result = TimingResult(
         coefficients=dict(zip(channels, beta[: len(channels)].tolist(), strict=True)),
         standard_errors=dict(zip(channels, standard_errors[: len(channels)].tolist(), strict=True)),
         shapes=shapes,
@@ -605,6 +645,18 @@ def _fit_and_credit(
         value_intervals=_intervals(channels, value_draws),
         deals_with_credit=dict(zip(channels, (net_share > 0).sum(axis=1).tolist(), strict=True)),
     )
+    deal_credit = _DealCredit(
+        rows=np.flatnonzero(keep),
+        journeys=journeys,
+        journey=credited_journey,
+        week=credited_week,
+        net_share=net_share,
+        channels=channels,
+        decays=np.array([shapes[channel][0] for channel in channels], dtype=float),
+        start=start,
+        weeks=weeks,
+    )
+    return result, deal_credit
 
 
 @dataclass(frozen=True)
@@ -815,6 +867,28 @@ def _drop_future_conversions(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Dat
     return frame[~future]
 
 
+@dataclass(frozen=True)
+class _TimingInputs:
+    """Validated touches, hazard events and credited deals, and the window they span."""
+
+    touches: pd.DataFrame
+    events: pd.DataFrame
+    credited: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def _empty_credit_table() -> pd.DataFrame:
+    """Return `timing_credit_table`'s columns without rows."""
+    text_columns = ("conversion_type", "channel", "currency")
+    return pd.DataFrame(
+        {
+            column: pd.Series(dtype=str if column in text_columns else float)
+            for column in TIMING_CREDIT_COLUMNS
+        }
+    )
+
+
 def timing_credit_table(
     touches: pd.DataFrame,
     conversions: pd.DataFrame,
@@ -857,13 +931,27 @@ def timing_credit_table(
             closed_won row repeats another's journey and opportunity_id. A touch repeats
             another's journey and `touch_id`, when touches have that column.
     """
-    text_columns = ("conversion_type", "channel", "currency")
-    empty = pd.DataFrame(
-        {
-            column: pd.Series(dtype=str if column in text_columns else float)
-            for column in TIMING_CREDIT_COLUMNS
-        }
+    inputs = _timing_inputs(touches, conversions, as_of)
+    if inputs is None:
+        return _empty_credit_table()
+    result = _fit_and_credit(
+        inputs.touches,
+        inputs.events,
+        inputs.credited,
+        inputs.start,
+        inputs.end,
+        config or TimingConfig(),
     )
+    return _channel_table(result, inputs.credited)
+
+
+def _timing_inputs(
+    touches: pd.DataFrame, conversions: pd.DataFrame, as_of: pd.Timestamp | None
+) -> _TimingInputs | None:
+    """Validate and select `timing_credit_table`'s inputs; None when there is nothing to credit.
+
+    The credited deals keep the won rows' `conversion_id` when `conversions` has one.
+    """
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     if "touch_id" in touches.columns:
         _reject_rows(
@@ -875,8 +963,7 @@ def timing_credit_table(
         )
     columns = ["journey_id", "opportunity_id", "conversion_type", "converted_at", "revenue"]
     _check_columns(conversions, "conversions", tuple(columns))
-    if "currency" in conversions.columns:
-        columns.append("currency")
+    columns.extend(name for name in ("currency", "conversion_id") if name in conversions.columns)
     frame = _checked(
         conversions.loc[:, columns],
         "conversions",
@@ -906,14 +993,14 @@ def timing_credit_table(
     if as_of is not None:
         frame = _drop_future_conversions(frame, as_of)
     if touches.empty or frame.empty:
-        return empty
+        return None
     won = frame[frame["conversion_type"] == "closed_won"]
     if won.empty:
         logger.warning(
             "timing attribution: no closed_won conversion to credit; conversion types found: %s",
             sorted(frame["conversion_type"].unique()),
         )
-        return empty
+        return None
     first_win = won.groupby("journey_id")["converted_at"].min()
     opened = frame[frame["conversion_type"] == "opportunity_created"]
     _warn_of_deals_won_before_opening(won, opened)
@@ -934,21 +1021,25 @@ def timing_credit_table(
         .rename(columns={"revenue": "value"})
     )
     if events.empty or credited.empty:
-        return empty
+        return None
     # A touch a year before the first opportunity keeps at most 0.9 ** 52 of its weight, so
     # older touches are left out. A warehouse that also contains an older funnel (Olist, say)
     # then does not stretch the weekly arrays over years without opportunities.
     earliest = events["event_at"].min() - pd.Timedelta(weeks=EXPOSURE_MEMORY_WEEKS)
     touches = touches[touches["touched_at"] >= earliest]
     if touches.empty:
-        return empty
+        return None
     first = min(touches["touched_at"].min(), events["event_at"].min()).normalize()
     start = first - pd.Timedelta(days=first.day_of_week)
     # The window ends with the conversion data, because no opportunity is observed after the
     # last conversion. A later touch (a wrong clock, say) would otherwise add weeks in which a
     # credited account "would have" opened anyway, and so cut the net credit.
     end = frame["converted_at"].max() + pd.Timedelta(days=1)
-    result = _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
+    return _TimingInputs(touches, events, credited, start, end)
+
+
+def _channel_table(result: TimingResult, credited: pd.DataFrame) -> pd.DataFrame:
+    """Lay out a fit's channel credit as `TIMING_CREDIT_COLUMNS` rows."""
     channels = list(result.coefficients)
     shares = result.shares().reindex(channels).fillna(0.0)
     currency, mixed = _deal_currency(credited)

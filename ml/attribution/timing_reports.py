@@ -1,9 +1,10 @@
 """Run the timing model inside the identity-threshold and consent reports.
 
-The timing model (`ml.attribution.timing`) credits channels, not touches, for won
-new-business deals at account level. It needs `opportunity_created` conversions that share
-an `opportunity_id` with `closed_won` ones. When it cannot run, the reports keep the other
-models' rows, and a single warning per report gives the reason the timing rows are absent.
+The timing model (`ml.attribution.timing`) credits channels for won new-business deals at
+account level; the reports use its channel rows. It needs `opportunity_created` conversions
+that share an `opportunity_id` with `closed_won` ones. When it cannot run, the reports keep
+the other models' rows, and a single warning per report gives the reason the timing rows are
+absent.
 """
 
 import logging

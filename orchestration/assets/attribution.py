@@ -10,7 +10,6 @@ from dagster import (
     AssetSpec,
     Config,
     MaterializeResult,
-    asset,
     multi_asset,
 )
 
@@ -22,8 +21,8 @@ from ml.attribution.sensitivity import (
     touch_records_from_activities,
     with_main_clustering,
 )
-from ml.attribution.timing import timing_credit_table
 from ml.attribution.timing_reports import REPORT_TIMING_CONFIG, TIMING_MODEL
+from ml.attribution.timing_touches import timing_credit_tables
 from ml.identity.config import IdentityConfig
 from ml.io import read_table, replace_table, table_exists
 from orchestration.resources import WarehouseResource
@@ -237,23 +236,49 @@ def attribution_sensitivity(
     )
 
 
-@asset(key=["attribution", "timing_credit"], group_name="attribution", deps=[TOUCHES, CONVERSIONS])
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["attribution", "timing_credit"],
+            group_name="attribution",
+            deps=[TOUCHES, CONVERSIONS],
+            description=(
+                "One row per channel: the timing model's credit for won new-business deals, "
+                "with coefficient-draw intervals."
+            ),
+        ),
+        AssetSpec(
+            ["attribution", "timing_touch_credit"],
+            group_name="attribution",
+            deps=[TOUCHES, CONVERSIONS],
+            description=(
+                "One row per won new-business deal and touch: the timing model's channel "
+                "credit split over the touches behind it, at account level."
+            ),
+        ),
+    ]
+)
 def attribution_timing_credit(
     context: AssetExecutionContext, warehouse: WarehouseResource
-) -> MaterializeResult[None]:
-    """Credit won new-business deals to channels by when each account's opportunities open.
+) -> Iterator[MaterializeResult[Any]]:
+    """Credit won new-business deals to channels and touches by when accounts' opportunities open.
 
     The timing model compares each opportunity's week with the other weeks of the same
-    account, so whatever is constant for an account (intent, budget) cancels. It credits
-    channels, not touches, and needs thousands of opportunities for stable shares. On a
-    small warehouse read the share intervals first (the metadata has those of the top
-    three channels). See docs/attribution.md.
+    account, so whatever is constant for an account (intent, budget) cancels. It needs
+    thousands of opportunities for stable shares. On a small warehouse read the share
+    intervals first (the metadata has those of the top three channels). Each deal's channel
+    credit is then split over the channel's touches of earlier weeks, in proportion to each
+    touch's weight in the channel's exposure, and the rest of the deal goes to `(baseline)`.
+    Summed over deals, the touch rows equal the channel rows. See docs/attribution.md.
     """
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
         conversions = read_table(con, "marts", "fct_conversions")
     # A close date after the run (a typo on a won deal) would otherwise stretch the window.
-    credit = timing_credit_table(touches, conversions, as_of=pd.Timestamp.now(tz="UTC"))
+    credit, touch_credit = timing_credit_tables(
+        touches, conversions, as_of=pd.Timestamp.now(tz="UTC")
+    )
+    touch_credit.insert(0, "level", ACCOUNT_LEVEL)
     opportunities = int(credit["opportunities"].max()) if len(credit) else 0
     credited_deals = int(credit["credited_deals"].max()) if len(credit) else 0
     if credit.empty:
@@ -267,8 +292,10 @@ def attribution_timing_credit(
         )
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "timing_credit", credit)
+        replace_table(con, "attribution", "timing_touch_credit", touch_credit)
     top = credit.sort_values("share", ascending=False).head(3)
-    return MaterializeResult(
+    yield MaterializeResult(
+        asset_key=["attribution", "timing_credit"],
         metadata={
             "rows": len(credit),
             "opportunities": opportunities,
@@ -278,5 +305,14 @@ def attribution_timing_credit(
                 f"share_interval_{row.channel}": f"{row.share_lower:.3f} to {row.share_upper:.3f}"
                 for row in top.itertuples()
             },
-        }
+        },
+    )
+    credited_touches = touch_credit["touch_id"].notna()
+    yield MaterializeResult(
+        asset_key=["attribution", "timing_touch_credit"],
+        metadata={
+            "rows": len(touch_credit),
+            "touches_credited": int(touch_credit.loc[credited_touches, "touch_id"].nunique()),
+            "deals": int(touch_credit["conversion_id"].nunique()),
+        },
     )

@@ -12,8 +12,10 @@ TOLERANCE_PER_CONVERSION = 0.01
 @asset_check(
     asset=["marts", "fct_attribution_credit"],
     description=(
-        "For every level and model, credited revenue per conversion (channels, `(none)` and "
-        "`(baseline)` together) equals its revenue."
+        "For every level and journey model, credited revenue per conversion (channels, "
+        "`(none)` and `(baseline)` together) equals its revenue. The timing model is left "
+        "out: it credits won new-business deals only, and its channel shares of a deal can "
+        "add up to more than 1."
     ),
     blocking=True,
 )
@@ -28,7 +30,10 @@ def credits_sum_to_revenue(warehouse: WarehouseResource) -> AssetCheckResult:
                 from marts.fct_attribution_credit
                 group by attribution_level, attribution_model, conversion_id
             ),
-            models as (select distinct attribution_level, attribution_model from credited)
+            models as (
+                select distinct attribution_level, attribution_model from credited
+                where attribution_model != 'timing'
+            )
             select models.attribution_level, models.attribution_model,
                 conversions.conversion_id,
                 cast(conversions.revenue as double) as revenue,

@@ -1,8 +1,24 @@
+-- The journey models' credit, and the timing model's credit split over touches (account
+-- level, won new-business deals only).
 with
+
+journey_credits as (
+
+    select * from {{ ref('stg_attribution__credits') }}
+
+),
+
+timing_credits as (
+
+    select * from {{ ref('stg_attribution__timing_touch_credit') }}
+
+),
 
 credits as (
 
-    select * from {{ ref('stg_attribution__credits') }}
+    select * from journey_credits
+    union all
+    select * from timing_credits
 
 ),
 

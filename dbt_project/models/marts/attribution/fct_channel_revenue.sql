@@ -28,6 +28,9 @@ by_channel as (
         sum(credit_share) as credited_conversions,
         sum(revenue_credit) as revenue_credit
     from credits
+    -- The timing model's channel rows come from fct_channel_timing_credit below, with their
+    -- intervals; its touch rows in fct_attribution_credit sum to the same credit.
+    where attribution_model != 'timing'
     group by attribution_level, attribution_model, conversion_type, currency, channel
 
 ),
