@@ -565,7 +565,7 @@ CONSENT = SourceSpec(
     ),
 )
 
-# Reviewers' answers to identity.review_queue, in the columns of the identity command line's
+# Reviewers' decisions on identity.review_queue pairs, in the columns of the identity command line's
 # --overrides file (docs/identity-resolution.md). One decision per pair and order: a second
 # row for the same record_id_l and record_id_r is quarantined as a duplicate, so a reviewer
 # changes a decision by editing the file that holds it. The decisions are those of
