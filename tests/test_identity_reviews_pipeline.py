@@ -159,7 +159,17 @@ def test_decision_naming_erased_record_is_dropped(
     warehouse = _copy(simulated_run, tmp_path)
     erased = _erased_record_id(simulated_run)
     live = _query(warehouse, "select min(record_id) as id from identity.person_clusters")["id"][0]
-    _load_decisions(warehouse, tmp_path / "landing", f",{live},{erased},must_link,,ana\n")
+    # The second row has an invalid decision, so the loader quarantines it with the erased id.
+    _load_decisions(
+        warehouse,
+        tmp_path / "landing",
+        f",{live},{erased},must_link,,ana\n,{erased},{live},maybe,,ana\n",
+    )
+    rejected_sql = (
+        "select _row_number from quarantine.rejected_rows "
+        "where table_name = 'identity_review_decisions'"
+    )
+    rejected_before = _query(warehouse, rejected_sql)
 
     with caplog.at_level(logging.INFO):
         result = _resolve(warehouse)
@@ -172,6 +182,8 @@ def test_decision_naming_erased_record_is_dropped(
     assert erased not in caplog.text
     assert "left out 1 naming an erased record" in caplog.text
     assert erased not in str(metadata)
+    assert rejected_before["_row_number"].tolist() == [2]
+    assert _query(warehouse, rejected_sql).empty
 
 
 def test_decision_naming_unknown_record_fails_with_row(simulated_run: PipelineRun, tmp_path: Path):

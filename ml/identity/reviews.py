@@ -7,6 +7,7 @@ identity run applies all of them, so a decision holds on later runs too.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Set
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from ml.identity.review import make_pair_id
 logger = logging.getLogger(__name__)
 
 REVIEW_DECISION_COLUMNS = ["pair_id", *OVERRIDE_COLUMNS, "_file", "_row_number"]
+REVIEW_DECISIONS_TABLE = "identity_review_decisions"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,42 @@ def overrides_within(overrides: pd.DataFrame, record_ids: Set[str]) -> pd.DataFr
     """Keep the overrides whose two records are both among `record_ids`."""
     inside = overrides["record_id_l"].isin(record_ids) & overrides["record_id_r"].isin(record_ids)
     return overrides[inside].reset_index(drop=True)
+
+
+def rows_with_erased_record_id(rows: pd.DataFrame, erased: pd.DataFrame) -> pd.Series:
+    """Mark rejected review decision rows whose record ids include an erased record id.
+
+    Args:
+        rows: `table_name`, `value` and `record` of rows of `quarantine.rejected_rows`; the
+            record of a CSV row is a JSON object of the file's header.
+        erased: Erasure list rows with key_type and key_sha256 (`erased_keys`).
+
+    Returns:
+        A boolean Series on the index of `rows`, true only for rows of
+        `REVIEW_DECISIONS_TABLE`.
+    """
+    hashes = _erased_record_hashes(erased)
+    columns = zip(rows["table_name"], rows["value"], rows["record"], strict=True)
+    marked = [
+        table == REVIEW_DECISIONS_TABLE
+        and any(hash_key(record_id) in hashes for record_id in _record_ids(value, record))
+        for table, value, record in columns
+    ]
+    return pd.Series(marked, index=rows.index, dtype=bool)
+
+
+def _record_ids(value: object, record: object) -> set[str]:
+    """Return the trimmed record ids of a rejected decision row and its rejected value."""
+    found = {value.strip()} if isinstance(value, str) else set()
+    try:
+        parsed = json.loads(record) if isinstance(record, str) else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        for field in ("record_id_l", "record_id_r"):
+            if isinstance(parsed.get(field), str):
+                found.add(parsed[field].strip())
+    return found
 
 
 def _erased_record_hashes(erased_records: pd.DataFrame | None) -> set[str]:

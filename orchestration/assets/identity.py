@@ -20,6 +20,7 @@ from ml.identity.privacy import (
     rows_with_erased_email,
     rows_with_erased_handle,
 )
+from ml.identity.reviews import REVIEW_DECISIONS_TABLE, rows_with_erased_record_id
 from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
 from ml.io import read_table, replace_table, table_exists, transaction
 from orchestration.resources import WarehouseResource
@@ -83,24 +84,25 @@ def _erase_quarantined_rows(con: duckdb.DuckDBPyConnection, erased: pd.DataFrame
 
     Rejected rows keep the raw row for review and no staging filter reads them, so an erased
     person's email or handle there is deleted here, on every run, also from rows quarantined
-    after the request was handled.
+    after the request was handled. So is a rejected review decision naming an erased record.
 
     Returns:
         The number of rows deleted.
     """
     if not table_exists(con, "quarantine", "rejected_rows"):
         return 0
-    # NOTE: a rejected row that names the person by an id or a name alone is kept. An
-    # operator deletes such rows (docs/known-shortcomings.md).
+    # NOTE: a rejected row (other than a review decision) that names the person by an id or a
+    # name alone is kept. An operator deletes such rows (docs/known-shortcomings.md).
     with transaction(con):
         candidates = con.execute(
             "select rowid as row_id, table_name, value, record from quarantine.rejected_rows "
             "where contains(value, '@') or contains(record, '@') "
-            "or split_part(table_name, '_', 1) in (select unnest(?))",
-            [list(HANDLE_SOURCES)],
+            "or split_part(table_name, '_', 1) in (select unnest(?)) or table_name = ?",
+            [list(HANDLE_SOURCES), REVIEW_DECISIONS_TABLE],
         ).df()
         erase = rows_with_erased_email(candidates[["value", "record"]], erased)
         erase |= rows_with_erased_handle(candidates[["table_name", "value", "record"]], erased)
+        erase |= rows_with_erased_record_id(candidates[["table_name", "value", "record"]], erased)
         row_ids = candidates.loc[erase, "row_id"].tolist()
         if row_ids:
             con.execute(

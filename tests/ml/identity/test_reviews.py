@@ -8,7 +8,7 @@ import pytest
 from ml.errors import DataQualityError, InputFileError
 from ml.identity.privacy import hash_key
 from ml.identity.review import make_pair_id
-from ml.identity.reviews import overrides_within, review_overrides
+from ml.identity.reviews import overrides_within, review_overrides, rows_with_erased_record_id
 
 RECORDS = {"hubspot:1", "slack:U1", "events:r1", "product:s1", "github:jd"}
 SALT = "test-salt"
@@ -146,3 +146,22 @@ def test_overrides_within_drops_pairs_outside() -> None:
     kept = overrides_within(overrides, RECORDS - {"product:s1"})
 
     assert kept["record_id_l"].tolist() == ["hubspot:1"]
+
+
+def test_rejected_decision_naming_erased_record_is_marked() -> None:
+    rows = pd.DataFrame(
+        {
+            "table_name": ["identity_review_decisions", "identity_review_decisions", "hubspot_x"],
+            "value": ["maybe", "maybe", None],
+            "record": [
+                '{"record_id_l": "hubspot:1", "record_id_r": " slack:U9 ", "decision": "maybe"}',
+                '{"record_id_l": "hubspot:1", "record_id_r": "slack:U1", "decision": "maybe"}',
+                '{"record_id_l": "slack:U9"}',
+            ],
+        }
+    )
+
+    marked = rows_with_erased_record_id(rows, _erased("slack:U9"))
+
+    # The third row names the id too, but is not a review decision.
+    assert marked.tolist() == [True, False, False]
