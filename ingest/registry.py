@@ -565,6 +565,29 @@ CONSENT = SourceSpec(
     ),
 )
 
+# Reviewers' decisions on identity.review_queue pairs, in the columns of the identity command line's
+# --overrides file (docs/identity-resolution.md). One decision per pair and order: a second
+# row for the same record_id_l and record_id_r is quarantined as a duplicate, so a reviewer
+# changes a decision by editing the file that holds it. The decisions are those of
+# `ml.identity.overrides.DECISIONS`, written out to keep Splink out of the loaders' imports.
+IDENTITY_REVIEW_DECISIONS = ("must_link", "cannot_link")
+
+IDENTITY_REVIEWS = SourceSpec(
+    "identity_reviews",
+    (
+        _csv(
+            TableSchema(
+                "identity_review_decisions",
+                key=("record_id_l", "record_id_r"),
+                required=("record_id_l", "record_id_r", "decision"),
+                allowed_values={"decision": IDENTITY_REVIEW_DECISIONS},
+                distinct_from={"record_id_r": "record_id_l"},
+            ),
+            "*.csv",
+        ),
+    ),
+)
+
 SOURCES: dict[str, SourceSpec] = {
     source.name: source
     for source in (
@@ -586,5 +609,6 @@ SOURCES: dict[str, SourceSpec] = {
         PRIVACY,
         FEEDBACK,
         CONSENT,
+        IDENTITY_REVIEWS,
     )
 }

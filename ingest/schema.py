@@ -35,6 +35,8 @@ class TableSchema:
             trimming and lower-casing, such as the feedback types of a feedback file.
         required_by_value: Field to {value: fields that must be non-empty when the field
             has that value}, such as a person email for feedback about a person's score.
+        distinct_from: Field to another field it must differ from (compared trimmed) when
+            both are present, such as the two record ids of a review decision.
     """
 
     table: str
@@ -50,3 +52,4 @@ class TableSchema:
     currency_of: dict[str, str] = field(default_factory=dict)
     allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     required_by_value: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    distinct_from: dict[str, str] = field(default_factory=dict)

@@ -59,7 +59,7 @@ def _normalised(column: str) -> str:
 
 
 def _value_rules(schema: TableSchema, columns: set[str]) -> list[Rule]:
-    """Rules on allowed values, and on fields that a value makes required."""
+    """Rules on allowed values, on fields that a value makes required, and on distinct fields."""
     rules = []
     for name, allowed in schema.allowed_values.items():
         if name in columns:
@@ -88,6 +88,10 @@ def _value_rules(schema: TableSchema, columns: set[str]) -> list[Rule]:
                     # value made it required.
                     reason = f"missing column {other}, required when {name} is {value}"
                     rules.append(Rule(name, reason, condition))
+    for name, other in schema.distinct_from.items():
+        if name in columns and other in columns:
+            same = f"{_present(quote(name))} and trim({quote(name)}) = trim({quote(other)})"
+            rules.append(Rule(name, f"same value as {other}, expected a different one", same))
     return rules
 
 

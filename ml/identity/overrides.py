@@ -23,7 +23,9 @@ def load_overrides(
 
     Each pair is stored with record_id_l < record_id_r. Messages name a CSV row by its line
     in the file, so the header is row 1 and blank lines count; a frame's first row is row 2,
-    as if the frame had been written to CSV.
+    as if the frame had been written to CSV. A frame with `_file` and `_row_number` columns
+    (rows of a raw table) is named by those instead, so a message names the landing file
+    and its data row, counted from 1 after the header as in the raw table.
 
     Args:
         overrides: Decisions as a frame, a CSV path, or None for no decisions.
@@ -41,22 +43,25 @@ def load_overrides(
     if isinstance(overrides, pd.DataFrame):
         frame, where = overrides.copy(), "overrides frame"
         rows = list(range(2, len(frame) + 2))
+        if {"_file", "_row_number"} <= set(frame.columns):
+            rows = frame["_row_number"].astype(int).tolist()
     else:
         frame, where, rows = _read_csv(Path(overrides))
+    files = frame["_file"].astype(str).tolist() if "_file" in frame.columns else [where] * len(rows)
 
     missing = [column for column in OVERRIDE_COLUMNS if column not in frame.columns]
     if missing:
         raise InputFileError(where, f"missing column(s) {missing}, expected {OVERRIDE_COLUMNS}")
     frame = frame[OVERRIDE_COLUMNS].fillna("").astype(str).apply(lambda column: column.str.strip())
-    for row_number, row in zip(rows, frame.itertuples(index=False), strict=True):
-        _check_row(row, where, row_number, record_ids)
+    for file, row_number, row in zip(files, rows, frame.itertuples(index=False), strict=True):
+        _check_row(row, file, row_number, record_ids)
 
     left, right = frame["record_id_l"], frame["record_id_r"]
     frame["record_id_l"], frame["record_id_r"] = (
         left.where(left < right, right),
         right.where(left < right, left),
     )
-    frame["_row"] = rows
+    frame["_file"], frame["_row"] = files, rows
     frame = frame.drop_duplicates(["record_id_l", "record_id_r", "decision"], keep="last")
     conflicts = frame[frame.duplicated(["record_id_l", "record_id_r"], keep=False)]
     if not conflicts.empty:
@@ -65,17 +70,20 @@ def load_overrides(
             (conflicts["record_id_l"] == first.record_id_l)
             & (conflicts["record_id_r"] == first.record_id_r)
         ].iloc[1]
+        rows_text = f"rows {first._row} and {other._row}"
+        if other._file != first._file:
+            rows_text = f"row {first._row} and {other._file}, row {other._row},"
         raise InputFileError(
-            where,
-            f"rows {first._row} and {other._row} give pair ({first.record_id_l}, "
+            first._file,
+            f"{rows_text} give pair ({first.record_id_l}, "
             f"{first.record_id_r}) both must_link and cannot_link; keep one decision",
             field="decision",
         )
-    _raise_on_split_must_links(frame, where)
+    _raise_on_split_must_links(frame)
     return frame[OVERRIDE_COLUMNS].reset_index(drop=True)
 
 
-def _raise_on_split_must_links(frame: pd.DataFrame, where: str) -> None:
+def _raise_on_split_must_links(frame: pd.DataFrame) -> None:
     """Raise when a cannot_link pair is joined by a chain of must_link decisions.
 
     Clustering honours cannot-links through other records, so such a chain would silently
@@ -94,17 +102,22 @@ def _raise_on_split_must_links(frame: pd.DataFrame, where: str) -> None:
     for left, right in zip(must["record_id_l"], must["record_id_r"], strict=True):
         parent[find(left)] = find(right)
     cannot = frame[frame["decision"] == "cannot_link"]
-    pairs = zip(cannot["record_id_l"], cannot["record_id_r"], cannot["_row"], strict=True)
-    for left, right, row_number in pairs:
+    columns = [cannot[name] for name in ("record_id_l", "record_id_r", "_file", "_row")]
+    for left, right, path, row_number in zip(*columns, strict=True):
         group = find(left)
         if group != find(right):
             continue
-        joining = sorted(must.loc[must["record_id_l"].map(find) == group, "_row"])
+        joining = must[must["record_id_l"].map(find) == group].sort_values(["_file", "_row"])
+        # Rows of the cannot_link row's own file are named by number, others with their file.
+        names = [
+            str(number) if file == path else f"{number} of {file}"
+            for file, number in zip(joining["_file"], joining["_row"], strict=True)
+        ]
         raise InputFileError(
-            where,
+            path,
             f"pair ({left}, {right}) is cannot_link, but the must_link rows "
-            f"{', '.join(map(str, joining))} join them through other records. Remove one of "
-            "these decisions",
+            f"{', '.join(names)} join them through other records. Remove one of these "
+            "decisions",
             row=row_number,
             field="decision",
         )

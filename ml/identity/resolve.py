@@ -98,10 +98,12 @@ def resolve_people(
         ]
     )
     review_queue = build_review_queue(
-        scored.pairs, rule_links, decided, prepared, config.review_band, person_of
+        scored.pairs, rule_links, decided, prepared, config.review_band, person_of, config.id_salt
     )
     metrics = _metrics(clusters, accepted, review_queue, scored.model, started)
     metrics["cannot_link_pairs"] = len(cannot_link)
+    metrics["must_link_overrides"] = int((decisions["decision"] == "must_link").sum())
+    metrics["cannot_link_overrides"] = int((decisions["decision"] == "cannot_link").sum())
     logger.info(
         "identity resolution: %s records -> %s people in %.1f s",
         metrics["records"],
@@ -206,6 +208,8 @@ def _empty_result() -> IdentityResult:
     links = _empty_frame(LINK_COLUMNS)
     links["match_probability"] = links["match_probability"].astype(float)
     review_queue = links.assign(same_person=pd.Series(dtype=bool))
+    review_queue.insert(0, "pair_id", pd.Series(dtype="string"))
+    review_queue.insert(1, "review_rank", pd.Series(dtype="int64"))
     threshold_clusters = _empty_frame(["threshold", "record_id", "person_id"])
     threshold_clusters["threshold"] = threshold_clusters["threshold"].astype(float)
     return IdentityResult(

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
 import pandas as pd
 
 # Fields a reviewer needs to judge a pair, shown for both records.
 REVIEW_FIELDS = ["source", "email", "full_name", "handle", "company_name", "company_domain"]
+PAIR_ID_PREFIX = "pair_"
+
+
+def make_pair_id(record_id_a: str, record_id_b: str, salt: str) -> str:
+    """Hash two record ids into a pair id that does not depend on their order.
+
+    The ids are salted like person ids, because a record id can contain an email.
+    """
+    left, right = sorted((record_id_a, record_id_b))
+    digest = hashlib.sha256(f"{salt}\x1fpair\x1f{left}\x1f{right}".encode()).hexdigest()
+    return PAIR_ID_PREFIX + digest[:16]
+
+
+def rank_review_queue(queue: pd.DataFrame) -> pd.DataFrame:
+    """Number the queue's rows 1..n in their current order as `review_rank`."""
+    return queue.assign(review_rank=np.arange(1, len(queue) + 1, dtype="int64"))
 
 
 def build_review_queue(
@@ -15,6 +34,7 @@ def build_review_queue(
     prepared: pd.DataFrame,
     band: tuple[float, float],
     person_of: dict[str, str],
+    salt: str,
 ) -> pd.DataFrame:
     """Select model pairs with lower <= probability < upper that nothing else has decided.
 
@@ -28,13 +48,14 @@ def build_review_queue(
         prepared: Prepared records, for the fields shown to the reviewer.
         band: Lower and upper match probability of the queue.
         person_of: Record id to person id of this run.
+        salt: Text mixed into the pair ids (`IdentityConfig.id_salt`).
 
     Returns:
-        record_id_l, record_id_r, match_probability, same_person (whether other links
-        already put both records into one person) and the review fields of both records
-        (suffixes `_l` and `_r`). Pairs of different people come first, because a
-        must_link there changes the result; within each part the most uncertain pairs
-        (closest to 0.5) come first.
+        pair_id (`make_pair_id`), review_rank (1 is reviewed first), record_id_l,
+        record_id_r, match_probability, same_person (whether other links already put both
+        records into one person) and the review fields of both records (suffixes `_l` and
+        `_r`). Pairs of different people come first, because a must_link there changes
+        the result; within each part the most uncertain pairs (closest to 0.5) come first.
     """
     lower, upper = band
     queue = scored[(scored["match_probability"] >= lower) & (scored["match_probability"] < upper)]
@@ -56,6 +77,14 @@ def build_review_queue(
         "same_person",
         queue["record_id_l"].map(person_of) == queue["record_id_r"].map(person_of),
     )
+    pair_ids = [
+        make_pair_id(left, right, salt)
+        for left, right in zip(queue["record_id_l"], queue["record_id_r"], strict=True)
+    ]
+    queue.insert(0, "pair_id", pd.Series(pair_ids, index=queue.index, dtype=object))
+    queue.insert(1, "review_rank", 0)
     queue["_uncertainty"] = (queue["match_probability"] - 0.5).abs()
-    queue = queue.sort_values(["same_person", "_uncertainty"], kind="stable")
-    return queue.drop(columns="_uncertainty").reset_index(drop=True)
+    # The pair id breaks ties, so the rank does not depend on the order Splink returns pairs.
+    queue = queue.sort_values(["same_person", "_uncertainty", "pair_id"], kind="stable")
+    queue = queue.drop(columns="_uncertainty").reset_index(drop=True)
+    return rank_review_queue(queue)

@@ -2,7 +2,8 @@
 
 `run_identity` is what the Dagster asset calls. Its steps, in order:
 
-1. `resolve_people` clusters the online identity records.
+1. `resolve_people` clusters the online identity records, with the reviewers' decisions
+   from `raw.identity_review_decisions` as overrides (`review_overrides`).
 2. Offline records (badge scans, call notes) are reconciled against those clusters, so an
    offline record linked to a person who asked for erasure is erased with them.
 3. Erasure requests not handled by an earlier run remove their people (`apply_erasure`).
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +40,8 @@ from ml.identity.privacy import (
     widen_to_threshold,
 )
 from ml.identity.resolve import resolve_people
+from ml.identity.review import rank_review_queue
+from ml.identity.reviews import overrides_within, review_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +77,8 @@ class IdentityInputs:
         consent_receipts: Staged CMP receipts (see `ml.identity.consent.RECEIPT_COLUMNS`).
         previous_audit: erasure_audit of earlier runs, or None.
         previous_erased: erased_records of earlier runs, or None.
+        review_decisions: Rows of raw.identity_review_decisions, or None when no decision
+            file was loaded (see `ml.identity.reviews.review_overrides`).
     """
 
     records: pd.DataFrame
@@ -82,6 +88,7 @@ class IdentityInputs:
     consent_receipts: pd.DataFrame
     previous_audit: pd.DataFrame | None = None
     previous_erased: pd.DataFrame | None = None
+    review_decisions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,15 @@ def run_identity(
     """
     when = now or datetime.now(UTC)
     records = inputs.records
-    resolved = resolve_people(records, config, previous_clusters=inputs.previous_clusters)
+    reviews = review_overrides(
+        inputs.review_decisions,
+        set(records["record_id"]),
+        inputs.previous_erased,
+        config.id_salt,
+    )
+    resolved = resolve_people(
+        records, config, previous_clusters=inputs.previous_clusters, overrides=reviews.overrides
+    )
     first_pass = reconcile_offline(inputs.offline_records, records, resolved.clusters)
 
     erased, audit, keys, erased_offline = _erase(
@@ -127,16 +142,24 @@ def run_identity(
     )
     online = records[records["record_id"].isin(erased.clusters["record_id"])]
     records_erased_now = len(resolved.clusters) - len(erased.clusters)
+    overrides = reviews.overrides
     if records_erased_now:
         # The next run reads the records without the erased ones, because staging filters
         # them out. Resolving the same reduced set now gives the clusters and model that run
-        # will find, so a rerun on unchanged files changes no person id.
+        # will find, so a rerun on unchanged files changes no person id. Decisions naming a
+        # record erased now are left out, as the next run leaves them out.
+        overrides = overrides_within(overrides, set(online["record_id"]))
         logger.info("re-resolving %s records without the erased ones", len(online))
         erased = resolve_people(
-            online.reset_index(drop=True), config, previous_clusters=inputs.previous_clusters
+            online.reset_index(drop=True),
+            config,
+            previous_clusters=inputs.previous_clusters,
+            overrides=overrides,
         )
     latest = latest_receipts(inputs.consent_receipts)
     result = apply_consent(erased, online, join_consent(latest), config.id_salt)
+    # Erasure and consent drop queue rows, so the ranks are numbered again without gaps.
+    result = dataclasses.replace(result, review_queue=rank_review_queue(result.review_queue))
     consent, consent_counts = person_consent(latest, online, result.clusters)
     accounts = assign_accounts(online, result.clusters)
 
@@ -154,7 +177,17 @@ def run_identity(
         "records_erased_now": records_erased_now,
         "offline_records_erased_now": len(erased_offline),
         "records_detached_by_consent": int(result.metrics.get("records_detached_by_consent", 0)),
+        "review_decisions_applied": len(overrides),
+        "review_decisions_erased": reviews.erased + len(reviews.overrides) - len(overrides),
     }
+    logger.info(
+        "identity reviews: applied %s decision(s) (%s must_link, %s cannot_link); left out %s "
+        "naming an erased record",
+        counts["review_decisions_applied"],
+        int((overrides["decision"] == "must_link").sum()),
+        int((overrides["decision"] == "cannot_link").sum()),
+        counts["review_decisions_erased"],
+    )
     return IdentityRun(result, accounts, offline, links, consent, keys, audit, counts)
 
 

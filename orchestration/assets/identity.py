@@ -20,6 +20,7 @@ from ml.identity.privacy import (
     rows_with_erased_email,
     rows_with_erased_handle,
 )
+from ml.identity.reviews import REVIEW_DECISIONS_TABLE, rows_with_erased_record_id
 from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
 from ml.io import read_table, replace_table, table_exists, transaction
 from orchestration.resources import WarehouseResource
@@ -29,13 +30,17 @@ BADGE_SCANS = AssetKey(["staging", "stg_events__badge_scans"])
 CALL_NOTES = AssetKey(["staging", "stg_crm__call_notes"])
 CONSENT_RECEIPTS = AssetKey(["staging", "stg_consent__consent_receipts"])
 ERASURE_REQUESTS = AssetKey(["raw", "privacy_erasure_requests"])
+REVIEW_DECISIONS = AssetKey(["raw", "identity_review_decisions"])
 ERASURE_COLUMNS = ["request_id", "email", "requested_at", "request_type", "status"]
 
 
 IDENTITY_TABLES = {
     "person_clusters": "One row per source identity record with the person it resolved to.",
     "person_accounts": "One row per person with the account their business domain puts them in.",
-    "review_queue": "Record pairs whose match probability falls in the review band.",
+    "review_queue": (
+        "One row per record pair whose match probability falls in the review band and that no "
+        "rule or reviewer decision settles, with a stable pair_id and review_rank (1 first)."
+    ),
     "threshold_clusters": "The clustering repeated at other thresholds, for sensitivity checks.",
     "person_lineage": "One row per person id merged or split since the previous run.",
     "offline_links": (
@@ -70,6 +75,7 @@ def _read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
         consent_receipts=read_table(con, "staging", "stg_consent__consent_receipts"),
         previous_audit=_read_or_none(con, "identity", "erasure_audit"),
         previous_erased=_read_or_none(con, "identity", "erased_records"),
+        review_decisions=_read_or_none(con, "raw", "identity_review_decisions"),
     )
 
 
@@ -78,24 +84,25 @@ def _erase_quarantined_rows(con: duckdb.DuckDBPyConnection, erased: pd.DataFrame
 
     Rejected rows keep the raw row for review and no staging filter reads them, so an erased
     person's email or handle there is deleted here, on every run, also from rows quarantined
-    after the request was handled.
+    after the request was handled. So is a rejected review decision naming an erased record.
 
     Returns:
         The number of rows deleted.
     """
     if not table_exists(con, "quarantine", "rejected_rows"):
         return 0
-    # NOTE: a rejected row that names the person by an id or a name alone is kept. An
-    # operator deletes such rows (docs/known-shortcomings.md).
+    # NOTE: a rejected row (other than a review decision) that names the person by an id or a
+    # name alone is kept. An operator deletes such rows (docs/known-shortcomings.md).
     with transaction(con):
         candidates = con.execute(
             "select rowid as row_id, table_name, value, record from quarantine.rejected_rows "
             "where contains(value, '@') or contains(record, '@') "
-            "or split_part(table_name, '_', 1) in (select unnest(?))",
-            [list(HANDLE_SOURCES)],
+            "or split_part(table_name, '_', 1) in (select unnest(?)) or table_name = ?",
+            [list(HANDLE_SOURCES), REVIEW_DECISIONS_TABLE],
         ).df()
         erase = rows_with_erased_email(candidates[["value", "record"]], erased)
         erase |= rows_with_erased_handle(candidates[["table_name", "value", "record"]], erased)
+        erase |= rows_with_erased_record_id(candidates[["table_name", "value", "record"]], erased)
         row_ids = candidates.loc[erase, "row_id"].tolist()
         if row_ids:
             con.execute(
@@ -123,7 +130,14 @@ def _outputs(run: IdentityRun) -> dict[str, pd.DataFrame]:
         AssetSpec(
             ["identity", table],
             group_name="identity",
-            deps=[PERSON_RECORDS, BADGE_SCANS, CALL_NOTES, CONSENT_RECEIPTS, ERASURE_REQUESTS],
+            deps=[
+                PERSON_RECORDS,
+                BADGE_SCANS,
+                CALL_NOTES,
+                CONSENT_RECEIPTS,
+                ERASURE_REQUESTS,
+                REVIEW_DECISIONS,
+            ],
             description=description,
         )
         for table, description in IDENTITY_TABLES.items()
@@ -135,7 +149,9 @@ def identity_resolution(
     """Cluster identities into people and accounts, then apply erasure, consent and offline links.
 
     A person id assigned in an earlier run stays with its records; merges and splits are
-    recorded in `identity.person_lineage`. Erasure requests remove their people from every
+    recorded in `identity.person_lineage`. Reviewers' decisions on the review queue
+    (`raw.identity_review_decisions`) are applied on every run. Erasure requests remove their
+    people from every
     output, and the hashed erasure list makes staging drop their rows from the next query
     on. Rows of `quarantine.rejected_rows` that contain an erased email or handle are
     deleted. See docs/identity-resolution.md.
@@ -159,20 +175,29 @@ def identity_resolution(
     )
 
     metrics = {key: MetadataValue.text(str(value)) for key, value in run.result.metrics.items()}
+    reviews = {key: value for key, value in run.counts.items() if key.startswith("review_")}
+    context.log.info(
+        f"reviews: applied {reviews['review_decisions_applied']} decision(s), left out "
+        f"{reviews['review_decisions_erased']} naming an erased record"
+    )
     clusters = run.result.clusters
     metadata: dict[str, dict[str, Any]] = {
         "person_clusters": {
             "records": len(clusters),
             "people": int(clusters["person_id"].nunique()),
             **metrics,
+            **reviews,
         },
+        "review_queue": {"pairs": len(run.result.review_queue), **reviews},
         "person_accounts": {
             "people": len(run.accounts),
             "accounts": int(run.accounts["account_id"].nunique()),
         },
         "offline_links": {"records": len(run.offline_links), **run.offline.counts},
         "person_consent": {
-            key: value for key, value in run.counts.items() if not key.startswith("offline_")
+            key: value
+            for key, value in run.counts.items()
+            if not key.startswith(("offline_", "review_"))
         },
         "erasure_audit": {
             "requests": len(run.erasure_audit),

@@ -111,6 +111,20 @@ def test_landing_sensor_requests_run_for_new_file(tmp_path: Path) -> None:
     assert list(json.loads(arrived.cursor)) == ["web/sessions.csv"]
 
 
+def test_landing_sensor_sees_review_decisions(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    path = landing / "identity_reviews" / "decisions.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("record_id_l,record_id_r,decision\nhubspot:1,slack:U1,must_link\n")
+    resources = {"landing": LandingResource(landing_dir=str(landing))}
+
+    arrived = landing_file_sensor(build_sensor_context(resources=resources))
+
+    assert isinstance(arrived, SensorResult)
+    assert arrived.cursor is not None
+    assert list(json.loads(arrived.cursor)) == ["identity_reviews/decisions.csv"]
+
+
 def test_landing_sensor_skips_unchanged_and_sees_changes(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     path = landing / "web" / "sessions.csv"

@@ -9,6 +9,7 @@ from ml.identity import IdentityConfig, resolve_people
 from ml.identity.model import prediction_floor
 from ml.identity.prepare import prepare_records
 from ml.identity.resolve import _cluster
+from ml.identity.review import make_pair_id
 from tests.ml.identity.conftest import person_of
 
 JANE = ["hubspot:1", "stripe:cus_1", "discourse:7", "github:janedoe"]
@@ -210,3 +211,22 @@ def test_weak_pairs_kept_only_in_registers() -> None:
     assert prediction_floor(prepare_records(pd.DataFrame(rows)), config) == 0.05
     off = IdentityConfig(small_cluster_threshold=None)
     assert prediction_floor(prepare_records(pd.DataFrame(rows)), off) == 0.5
+
+
+def test_pair_id_ignores_record_order() -> None:
+    assert make_pair_id("a:1", "b:2", "salt") == make_pair_id("b:2", "a:1", "salt")
+    assert make_pair_id("a:1", "b:2", "salt") != make_pair_id("a:1", "b:2", "other")
+    assert make_pair_id("a:1", "b:2", "salt").startswith("pair_")
+
+
+def test_review_queue_has_pair_ids_and_ranks(community_records, config) -> None:
+    queue = resolve_people(community_records, config).review_queue
+
+    assert list(queue.columns[:2]) == ["pair_id", "review_rank"]
+    assert queue["review_rank"].tolist() == list(range(1, len(queue) + 1))
+    expected = [
+        make_pair_id(left, right, config.id_salt)
+        for left, right in zip(queue["record_id_l"], queue["record_id_r"], strict=True)
+    ]
+    assert queue["pair_id"].tolist() == expected
+    assert queue["pair_id"].is_unique

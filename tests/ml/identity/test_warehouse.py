@@ -1,5 +1,6 @@
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -217,3 +218,27 @@ def test_consent_rerun_records_no_lineage(community_records, config) -> None:
     # Carol's detached web id was neither retired nor merged, and a lineage row linking it
     # to her would undo the detachment.
     assert second.result.lineage.empty
+
+
+def test_decision_on_record_erased_now_is_left_out(community_records, config) -> None:
+    # The first decision names Jane, whom this run's request erases; the second merges Bob.
+    decisions = pd.DataFrame(
+        {
+            "record_id_l": ["discourse:7", "product:s1"],
+            "record_id_r": ["hubspot:1", "events:r1"],
+            "decision": ["must_link", "must_link"],
+            "_file": ["identity_reviews/d.csv"] * 2,
+            "_row_number": [1, 2],
+        }
+    )
+    inputs = replace(_inputs(_records(community_records)), review_decisions=decisions)
+
+    run = run_identity(inputs, config, now=NOW)
+
+    people = person_of(run.result.clusters)
+    assert people["events:r1"] == people["product:s1"]
+    assert "hubspot:1" not in people
+    assert run.counts["review_decisions_applied"] == 1
+    assert run.counts["review_decisions_erased"] == 1
+    queue = run.result.review_queue
+    assert queue["review_rank"].tolist() == list(range(1, len(queue) + 1))
