@@ -189,6 +189,7 @@ def load_simulated(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         {
             "conversion_id": "won-" + won["deal_id"],
             "journey_id": won["account_id"],
+            "opportunity_id": won["deal_id"],
             "conversion_type": "closed_won",
             "converted_at": pd.to_datetime(won["closed_at"], utc=True),
             "revenue": won["amount"].astype(float),
@@ -198,6 +199,7 @@ def load_simulated(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         {
             "conversion_id": "opp-" + deals["deal_id"],
             "journey_id": deals["account_id"],
+            "opportunity_id": deals["deal_id"],
             "conversion_type": "opportunity_created",
             "converted_at": pd.to_datetime(deals["created_at"], utc=True),
             "revenue": 0.0,

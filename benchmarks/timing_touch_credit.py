@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from benchmarks.attribution import run_simulator
+from benchmarks.attribution import load_simulated, run_simulator
 from ml.attribution.timing import TimingConfig, _fit_deals, _timing_inputs, timing_credit_table
 from ml.attribution.timing_touches import _touch_rows
 from ml.io import replace_table
@@ -52,45 +52,7 @@ def read_simulated(members: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]
     """Simulate a world and return its truth touches and deals as mart-shaped tables."""
     with tempfile.TemporaryDirectory() as folder:
         run_simulator(members, seed, folder)
-        truth = Path(folder) / "truth"
-        raw = pd.read_csv(truth / "touches.csv", dtype=str)
-        deals = pd.read_csv(truth / "deals.csv", dtype={"deal_id": str})
-    touches = pd.DataFrame(
-        {
-            "journey_id": raw["account_id"],
-            "touch_id": raw["touch_id"],
-            "touched_at": pd.to_datetime(raw["occurred_at"], utc=True),
-            "channel": raw["channel"],
-            "program": None,
-            "person_id": raw["person_id"],
-        }
-    ).dropna(subset=["journey_id"])
-    won = deals[deals["is_won"].astype(str).str.lower() == "true"]
-    conversions = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "conversion_id": "opp-" + deals["deal_id"],
-                    "journey_id": deals["account_id"],
-                    "opportunity_id": deals["deal_id"],
-                    "conversion_type": "opportunity_created",
-                    "converted_at": pd.to_datetime(deals["created_at"], utc=True),
-                    "revenue": 0.0,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "conversion_id": "won-" + won["deal_id"],
-                    "journey_id": won["account_id"],
-                    "opportunity_id": won["deal_id"],
-                    "conversion_type": "closed_won",
-                    "converted_at": pd.to_datetime(won["closed_at"], utc=True),
-                    "revenue": won["amount"].astype(float),
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
+        touches, conversions, _ = load_simulated(Path(folder))
     return touches, conversions
 
 

@@ -1,5 +1,8 @@
 """Parsing of input columns, with errors that name the first bad row and its field."""
 
+import csv
+import io
+
 import pandas as pd
 
 from ml.errors import DataQualityError
@@ -34,3 +37,19 @@ def parse_times(
         raise DataQualityError(
             f"{where}, field {field!r}: not readable as times ({error}); expected {expected}"
         ) from error
+
+
+def csv_row_lines(text: str) -> list[int]:
+    """Return the line of a CSV text that each data row starts on, as pandas reads the rows.
+
+    pandas skips lines that are empty or only white space (but keeps `,`), and a quoted
+    field may span lines, so the row number alone does not give the line.
+    """
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text))
+    line = reader.line_num
+    for position, row in enumerate(reader):
+        if position > 0 and (len(row) > 1 or (row and row[0].strip())):
+            starts.append(line + 1)
+        line = reader.line_num
+    return starts

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import csv
 import io
 import json
 import logging
@@ -25,6 +24,7 @@ from ml.identity.config import IdentityConfig
 from ml.identity.prepare import EXTRA_COLUMNS, PERSON_COLUMNS, check_records, prepare_records
 from ml.identity.resolve import resolve_people
 from ml.identity.settings import build_comparisons, present_columns
+from ml.parsing import csv_row_lines
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +130,7 @@ def _read_text(path: Path) -> str:
 
 def _row_names(text: str, rows: int) -> list[str]:
     """Name each data row `data row N (line L)`, or `data row N` if the lines are unknown."""
-    starts: list[int] = []
-    reader = csv.reader(io.StringIO(text))
-    line = reader.line_num
-    for position, row in enumerate(reader):
-        # pandas skips lines that are empty or only white space, but keeps `,`.
-        if position > 0 and (len(row) > 1 or (row and row[0].strip())):
-            starts.append(line + 1)
-        line = reader.line_num
+    starts = csv_row_lines(text)
     if len(starts) != rows:
         return [f"data row {n}" for n in range(1, rows + 1)]
     return [f"data row {n} (line {start})" for n, start in enumerate(starts, start=1)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Set
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ml.errors import DataQualityError, InputFileError
+from ml.parsing import csv_row_lines
 
 OVERRIDE_COLUMNS = ["record_id_l", "record_id_r", "decision", "reason", "decided_by"]
 DECISIONS = frozenset({"must_link", "cannot_link"})
@@ -147,14 +147,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, list[int]]:
 
 def _row_lines(text: str, rows: int) -> list[int]:
     """Return the file line each data row starts on, skipping lines pandas skips."""
-    starts: list[int] = []
-    reader = csv.reader(io.StringIO(text))
-    line = reader.line_num
-    for position, row in enumerate(reader):
-        # pandas skips lines that are empty or only white space, but keeps `,`.
-        if position > 0 and (len(row) > 1 or (row and row[0].strip())):
-            starts.append(line + 1)
-        line = reader.line_num
+    starts = csv_row_lines(text)
     # NOTE: when the csv module and pandas count different rows (malformed quoting, say),
     # rows are numbered from line 2 as if the file had no blank lines.
     return starts if len(starts) == rows else list(range(2, rows + 2))
