@@ -11,6 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+import duckdb
+
 from serving.dashboards import build_dashboards, describe_run
 from serving.paths import dashboard_dir, published_path, warehouse_path
 from serving.publish import publish_warehouse
@@ -48,9 +50,23 @@ def _parse_args() -> argparse.Namespace:
 
 
 def main() -> int:
-    """Run the command named on the command line and print where its output went."""
+    """Run the command named on the command line and print where its output went.
+
+    Returns:
+        0 on success; 2 when the warehouse is missing, is locked by a writer, or is also
+        the copy's target, after one error line on standard error.
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = _parse_args()
+    try:
+        return _run(args)
+    except (FileNotFoundError, ValueError, duckdb.IOException) as error:
+        logging.getLogger("serving").error("%s", error)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run one command with the parsed arguments."""
     warehouse = args.warehouse or warehouse_path()
     if args.command == "where":
         pages = args.out or dashboard_dir(warehouse)

@@ -67,7 +67,8 @@ SUBSCRIPTIONS = Figure(
             count(*) filter (where is_churned) as churned,
             sum(monthly_amount_reporting) as monthly_amount_reporting,
             sum(net_paid_reporting) as net_paid_reporting,
-            sum(renewals) as renewals
+            -- A sum of integers is HUGEINT, which pandas reads as float: cast it back.
+            sum(renewals)::bigint as renewals
         from marts.fct_subscriptions
         group by lifecycle_type, subscription_status
         order by lifecycle_type, subscription_status

@@ -115,7 +115,8 @@ EFFICIENCY_BY_CHANNEL = Figure(
         select
             channel,
             sum(cost_reporting) as cost_reporting,
-            sum(assisted_deals_won) as assisted_deals_won,
+            -- A sum of integers is HUGEINT, which pandas reads as float: cast it back.
+            sum(assisted_deals_won)::bigint as assisted_deals_won,
             sum(assisted_revenue_reporting) as assisted_revenue_reporting,
             sum(assisted_revenue_reporting) / nullif(sum(cost_reporting), 0)
                 as assisted_revenue_per_cost

@@ -140,3 +140,37 @@ def test_mart_missing_column_names_figure(tmp_path: Path):
 
     with pytest.raises(DataQualityError, match=r"'cohort_conversion'.*fct_kpi_cohort_conversion"):
         build_dashboards(warehouse, tmp_path / "pages", "built now")
+
+
+def test_summed_counts_shown_as_integers(tmp_path: Path):
+    # Regression: DuckDB sums integers to HUGEINT, which pandas reads as float, so a sum of
+    # deal or renewal counts showed as "3.00".
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_kpi_efficiency as select * from (values "
+            "(date '2025-01-01', 'webinar', 'talks', 10.0, 4::bigint, 2.5, 1::bigint, 50.0, "
+            "5.0, 12.0), "
+            "(date '2025-02-01', 'webinar', 'talks', 10.0, 4::bigint, 2.5, 2::bigint, 70.0, "
+            "7.0, 15.0)) as t(period_start, channel, programs, cost_reporting, "
+            "qualified_members, cost_per_qualified_member_reporting, assisted_deals_won, "
+            "assisted_revenue_reporting, assisted_revenue_per_cost, median_days_to_conversion)"
+        )
+        con.execute(
+            "create table marts.fct_subscriptions as select * from (values "
+            "('activation', 'active', false, 10.0, 120.0, 1::integer), "
+            "('activation', 'active', false, 20.0, 240.0, 2::integer)) as t(lifecycle_type, "
+            "subscription_status, is_churned, monthly_amount_reporting, net_paid_reporting, "
+            "renewals)"
+        )
+
+    built = {page.path.name: page.path for page in build_dashboards(warehouse, tmp_path, "now")}
+
+    operator = sections(built["operator.html"].read_text(encoding="utf-8"))
+    [channel_row] = table_rows(operator["efficiency_by_channel"])
+    assert channel_row["assisted_deals_won"] == "3"
+    analyst = sections(built["analyst.html"].read_text(encoding="utf-8"))
+    [subscription_row] = table_rows(analyst["subscriptions"])
+    assert subscription_row["renewals"] == "3"
+    assert subscription_row["subscriptions"] == "2"
