@@ -180,5 +180,6 @@ def _check_row(row: Any, where: str, row_number: int, record_ids: Set[str] | Non
             raise DataQualityError(
                 f"{where}, row {row_number}, field {field!r}: record id "
                 f"{getattr(row, field)!r} is not found in the input records; correct or "
-                "remove this override row"
+                "remove this override row (for a landing file, edit the file: the rows of a "
+                "deleted file stay loaded)"
             )
