@@ -565,10 +565,10 @@ CONSENT = SourceSpec(
     ),
 )
 
-# Reviewers' decisions on identity.review_queue pairs, in the columns of the identity command line's
-# --overrides file (docs/identity-resolution.md). One decision per pair and order: a second
-# row for the same record_id_l and record_id_r is quarantined as a duplicate, so a reviewer
-# changes a decision by editing the file that holds it. The decisions are those of
+# Reviewers' decisions on identity.review_queue pairs, in the columns of the identity command
+# line's --overrides file (docs/identity-resolution.md). One decision per pair and order: a
+# second row for the same record_id_l and record_id_r is quarantined as a duplicate, so a
+# reviewer changes a decision by editing the file that contains it. The decisions are those of
 # `ml.identity.overrides.DECISIONS`, written out to keep Splink out of the loaders' imports.
 IDENTITY_REVIEW_DECISIONS = ("must_link", "cannot_link")
 

@@ -62,7 +62,7 @@ class LandingResource(ConfigurableResource["LandingResource"]):
 
 
 class ServingResource(ConfigurableResource["ServingResource"]):
-    """Where the dashboard pages and the published warehouse copy go.
+    """Output paths of the dashboard pages and the published warehouse copy.
 
     Attributes:
         dashboard_dir: Folder of the HTML pages. Unset, it is `CRM_DASHBOARD_DIR` or the

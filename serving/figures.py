@@ -14,13 +14,13 @@ import pandas as pd
 from ml.errors import DataQualityError
 from ml.io import table_exists
 
-# Columns named `<something>_share` hold fractions and are shown as percentages.
+# Columns named `<something>_share` contain fractions and are shown as percentages.
 SHARE_SUFFIX = "_share"
 
 
 @dataclass(frozen=True)
 class Chart:
-    """How to draw a figure's rows.
+    """Drawing settings of a figure's rows.
 
     Attributes:
         kind: `line` draws `values` over `x` (one line per column); `bar` draws one horizontal
@@ -51,7 +51,7 @@ class Figure:
         chart: How to draw the rows, or None for a table only.
         reshape: Optional function applied to the query's rows before they are shown, for
             reshaping that SQL expresses badly (a pivot whose columns depend on the data).
-        percent_columns: Columns holding fractions, shown as percentages. Columns whose
+        percent_columns: Columns containing fractions, shown as percentages. Columns whose
             name ends in `SHARE_SUFFIX` are shown as percentages too.
     """
 
@@ -80,7 +80,7 @@ class FigureData:
 
 
 def read_figure(con: duckdb.DuckDBPyConnection, figure: Figure) -> FigureData:
-    """Run a figure's query, or say why there is nothing to show.
+    """Run a figure's query, or return the reason it has nothing to show.
 
     Args:
         con: Open connection to the warehouse (read-only is enough).

@@ -2,7 +2,7 @@
 
 Reviewers decide queued pairs in CSV files in `landing/identity_reviews/`, and the loader
 keeps their rows in `raw.identity_review_decisions` (see docs/identity-resolution.md). Every
-identity run applies all of them, so a decision holds on later runs too.
+identity run applies all of them, so a decision stays in effect on later runs.
 """
 
 from __future__ import annotations
@@ -142,9 +142,8 @@ def _erased_record_hashes(erased_records: pd.DataFrame | None) -> set[str]:
 
 def _check_pair_ids(frame: pd.DataFrame, salt: str) -> None:
     """Raise when a row's pair_id is not the pair id of its two record ids."""
-    columns = [frame[name] for name in ("pair_id", "record_id_l", "record_id_r")]
-    places = zip(frame["_file"], frame["_row_number"], strict=True)
-    for (pair_id, left, right), (path, row) in zip(zip(*columns, strict=True), places, strict=True):
+    columns = ["pair_id", "record_id_l", "record_id_r", "_file", "_row_number"]
+    for pair_id, left, right, path, row in frame[columns].itertuples(index=False):
         if not pair_id or not left or not right:
             continue
         expected = make_pair_id(left, right, salt)
@@ -152,7 +151,7 @@ def _check_pair_ids(frame: pd.DataFrame, salt: str) -> None:
             raise InputFileError(
                 str(path),
                 f"value {pair_id!r} is not the pair id of record ids ({left}, {right}), "
-                f"expected {expected!r}; copy pair_id, record_id_l and record_id_r from one "
+                f"expected {expected!r}. Copy pair_id, record_id_l and record_id_r from one "
                 "row of identity.review_queue",
                 row=int(row),
                 field="pair_id",

@@ -58,10 +58,11 @@ def build_published_warehouse(upstream: Sequence[AssetsDefinition]) -> AssetsDef
     def published_warehouse(
         warehouse: WarehouseResource, serving: ServingResource
     ) -> MaterializeResult[None]:
-        """A copy of the warehouse file for BI tools and ad hoc clients.
+        """Copy the warehouse file for BI tools and ad hoc clients.
 
-        Written by DuckDB through a temporary file renamed into place, so a client holding the
-        copy open never blocks the next run, and never reads half a copy.
+        DuckDB writes a temporary file, which is then renamed into place, so a client never
+        reads half a copy. On POSIX systems a client holding the copy open does not block
+        the next run; on Windows the rename fails while the copy is open.
         """
         published = publish_warehouse(warehouse.path, serving.copy_path(warehouse.path))
         return MaterializeResult(

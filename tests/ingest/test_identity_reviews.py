@@ -83,8 +83,8 @@ def test_bad_review_decisions_are_quarantined_with_reasons(
 
 
 def test_second_file_cannot_repeat_a_pair(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
-    # A decision is changed by editing its file; a later file naming the same pair in the
-    # same order is quarantined, so the first decision stays in effect until its file changes.
+    # A decision is changed by editing its file. A later file that names the same pair in
+    # the same order is quarantined, so the first decision stays in effect.
     write(landing / "identity_reviews" / "a.csv", HEADER + GOOD)
     write(landing / "identity_reviews" / "b.csv", HEADER + "hubspot:1,slack:U1,cannot_link,,bo\n")
 
