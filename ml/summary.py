@@ -111,7 +111,8 @@ def _privacy_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 CHANNEL_NOTES = [
     "",
-    "  (baseline): revenue the counterfactual model expects without any touch.",
+    "  (baseline): revenue the counterfactual model expects without any touch (for the",
+    "  timing model in fct_channel_revenue: the part of its deals no channel caused).",
     "  (none): revenue of conversions with no eligible touch before them.",
     "  Bootstrap intervals (95% by default): revenue_credit_lower and revenue_credit_upper in",
     "  marts.fct_channel_revenue (account level). The timing model's revenue is there too, as",

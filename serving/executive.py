@@ -133,7 +133,8 @@ ACCELERATION = Figure(
     """,
     note=(
         "Untouched minus touched median days to close of closed-won deals, per deal type and "
-        "size band; the all / all row weights the strata by their deals. Whiskers are the 95% "
+        "size band. The all / all row averages the strata's differences, weighted by their "
+        "deals, so it has no medians of its own. Whiskers are the 95% "
         "bootstrap interval. The comparison is observational: it does not remove confounding "
         "by account intent."
     ),
@@ -235,9 +236,12 @@ MODEL_COMPARISON = Figure(
     note=(
         "Each column is one attribution model's split of closed-won revenue (account level) "
         "over channels; a column sums to 100% per currency. (baseline) is the revenue the "
-        "counterfactual model expects without any touch, (none) the revenue of deals without "
-        "an eligible touch. Models that disagree show where the credit depends on the model's "
-        "assumptions; docs/attribution.md says why counterfactual leads."
+        "counterfactual and timing models find no channel caused, (none) the revenue of deals "
+        "without an eligible touch; the timing model has no (none) row, because such deals go "
+        "to its baseline. Timing shares are of its total credit, which can exceed revenue, as "
+        "each channel's share of a deal is what removing that channel alone would lose. Models "
+        "that disagree show where the credit depends on the model's assumptions; "
+        "docs/attribution.md says why counterfactual leads."
     ),
     reshape=pivot_model_shares,
 )

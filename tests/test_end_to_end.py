@@ -290,9 +290,11 @@ def test_channel_revenue_lists_the_timing_model(simulated_run: PipelineRun):
         simulated_run,
         "select * from marts.fct_channel_revenue where attribution_model = 'timing'",
     )
-    merged = rows.merge(timing, on="channel", suffixes=("", "_timing"))
+    baseline = rows[rows["channel"] == "(baseline)"]
+    channels = rows[rows["channel"] != "(baseline)"]
+    merged = channels.merge(timing, on="channel", suffixes=("", "_timing"))
 
-    assert len(rows) == len(timing)
+    assert len(channels) == len(timing)
     assert (rows["attribution_level"] == "account").all()
     assert (rows["conversion_type"] == "closed_won").all()
     assert merged["revenue_credit"].tolist() == pytest.approx(
@@ -301,6 +303,19 @@ def test_channel_revenue_lists_the_timing_model(simulated_run: PipelineRun):
     assert (merged["conversions_credited"] == merged["deals_with_credit"]).all()
     assert (merged["revenue_credit_lower"] <= merged["revenue_credit"] + 1e-9).all()
     assert (merged["revenue_credit"] <= merged["revenue_credit_upper"] + 1e-9).all()
+    # The baseline row carries what no channel caused, as the touch table's baseline rows do.
+    baseline_rows = _query(
+        simulated_run,
+        """
+        select sum(revenue_credit) as revenue, count(distinct conversion_id) as deals
+        from marts.fct_attribution_credit
+        where attribution_model = 'timing' and channel = '(baseline)'
+        """,
+    )
+    assert len(baseline) == 1
+    assert baseline["revenue_credit"].iloc[0] == pytest.approx(baseline_rows["revenue"].iloc[0])
+    assert baseline["conversions_credited"].iloc[0] == baseline_rows["deals"].iloc[0]
+    assert baseline["revenue_credit"].iloc[0] > 0
 
 
 def test_timing_touch_credit_sums_to_channel_credit(simulated_run: PipelineRun):

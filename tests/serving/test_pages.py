@@ -111,6 +111,21 @@ def test_counterfactual_channel_share_equals_mart(simulated_run: PipelineRun):
     assert shown == format_value(share, percent=True)
 
 
+def test_timing_baseline_share_counts_credit_no_channel_caused(simulated_run: PipelineRun):
+    sql = """
+        select sum(revenue_credit) filter (where channel = '(baseline)') / sum(revenue_credit)
+        from marts.fct_channel_revenue
+        where attribution_level = 'account' and conversion_type = 'closed_won'
+            and attribution_model = 'timing' and currency = 'USD'
+    """
+    share = _scalar(simulated_run, sql)
+    section = sections(_page(simulated_run, "executive.html"))["model_comparison"]
+
+    rows = {(row["currency"], row["channel"]): row for row in table_rows(section)}
+    assert share > 0
+    assert rows[("USD", "(baseline)")]["timing_share"] == format_value(share, percent=True)
+
+
 def test_latest_active_members_equals_mart(simulated_run: PipelineRun):
     month = _scalar(
         simulated_run,

@@ -1,7 +1,8 @@
 -- Revenue credited to each channel by each level and model, with the bootstrap interval where
--- the attribution assets computed one (account level only). The timing model's rows come
--- from fct_channel_timing_credit, with its coefficient-draw interval, when its revenue has
--- one currency.
+-- the attribution assets computed one (account level only). The timing model's channel rows
+-- come from fct_channel_timing_credit, with its coefficient-draw interval, when its revenue
+-- has one currency; its `(baseline)` row sums its touch table's baseline rows, so that a
+-- share of the model's total means the same as for the counterfactual model.
 with
 
 credits as (
@@ -65,6 +66,31 @@ journey_models as (
 
 ),
 
+timing_baseline as (
+
+    select
+        credits.attribution_level,
+        credits.attribution_model,
+        credits.conversion_type,
+        credits.currency,
+        credits.channel,
+        count(distinct credits.conversion_id) as conversions_credited,
+        sum(credits.credit_share) as credited_conversions,
+        sum(credits.revenue_credit) as revenue_credit
+    from credits
+    where
+        credits.attribution_model = 'timing'
+        and credits.channel = '(baseline)'
+        and credits.currency in (select timing.currency from timing)
+    group by
+        credits.attribution_level,
+        credits.attribution_model,
+        credits.conversion_type,
+        credits.currency,
+        credits.channel
+
+),
+
 timing_model as (
 
     select
@@ -79,6 +105,19 @@ timing_model as (
         cast(revenue_credit_lower as double) as revenue_credit_lower,
         cast(revenue_credit_upper as double) as revenue_credit_upper
     from timing
+    union all
+    select
+        cast(attribution_level as varchar) as attribution_level,
+        cast(attribution_model as varchar) as attribution_model,
+        cast(conversion_type as varchar) as conversion_type,
+        cast(currency as varchar) as currency,
+        cast(channel as varchar) as channel,
+        cast(conversions_credited as bigint) as conversions_credited,
+        cast(credited_conversions as double) as credited_conversions,
+        cast(revenue_credit as double) as revenue_credit,
+        cast(null as double) as revenue_credit_lower,
+        cast(null as double) as revenue_credit_upper
+    from timing_baseline
 
 ),
 
