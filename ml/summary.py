@@ -116,7 +116,7 @@ CHANNEL_NOTES = [
     "  (none): revenue of conversions with no eligible touch before them.",
     "  Bootstrap intervals (95% by default): revenue_credit_lower and revenue_credit_upper in",
     "  marts.fct_channel_revenue (account level). The timing model's revenue is there too, as",
-    "  model `timing` with intervals from its coefficient draws.",
+    "  model `timing` with bootstrap intervals over accounts.",
 ]
 
 

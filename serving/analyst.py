@@ -173,7 +173,7 @@ MODEL_INTERVALS = Figure(
     """,
     note=(
         "The rows behind the executive page's model comparison, at account level. Intervals "
-        "come from the bootstrap over conversions (timing: from its coefficient draws)."
+        "come from the bootstrap over conversions (timing: over accounts, refitting the model)."
     ),
 )
 

@@ -284,6 +284,21 @@ def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     assert metadata[f"share_interval_{top['channel']}"].value == expected
 
 
+def test_timing_bootstrap_intervals_reach_the_mart(simulated_run: PipelineRun):
+    timing = _query(simulated_run, "select * from marts.fct_channel_timing_credit")
+    metadata = _materialization_metadata(simulated_run, ["attribution", "timing_intervals"])
+
+    assert metadata["resamples_requested"].value == 100
+    assert (timing["bootstrap_resamples"] == metadata["resamples_fitted"].value).all()
+    assert metadata["resamples_fitted"].value >= 90
+    bounds = timing[["revenue_credit_bootstrap_lower", "revenue_credit_bootstrap_upper"]]
+    assert bounds.notna().all().all()
+    assert (
+        bounds["revenue_credit_bootstrap_lower"] <= bounds["revenue_credit_bootstrap_upper"]
+    ).all()
+    assert (timing["credit_share_bootstrap_lower"] <= timing["credit_share_bootstrap_upper"]).all()
+
+
 def test_channel_revenue_lists_the_timing_model(simulated_run: PipelineRun):
     timing = _query(simulated_run, "select * from marts.fct_channel_timing_credit")
     rows = _query(
@@ -301,8 +316,13 @@ def test_channel_revenue_lists_the_timing_model(simulated_run: PipelineRun):
         merged["revenue_credit_timing"].tolist()
     )
     assert (merged["conversions_credited"] == merged["deals_with_credit"]).all()
-    assert (merged["revenue_credit_lower"] <= merged["revenue_credit"] + 1e-9).all()
-    assert (merged["revenue_credit"] <= merged["revenue_credit_upper"] + 1e-9).all()
+    # The interval is the bootstrap over accounts, not the narrower coefficient-draw one.
+    assert merged["revenue_credit_lower"].tolist() == pytest.approx(
+        merged["revenue_credit_bootstrap_lower"].tolist()
+    )
+    assert merged["revenue_credit_upper"].tolist() == pytest.approx(
+        merged["revenue_credit_bootstrap_upper"].tolist()
+    )
     # The baseline row carries what no channel caused, as the touch table's baseline rows do.
     baseline_rows = _query(
         simulated_run,

@@ -21,6 +21,7 @@ from ml.attribution.sensitivity import (
     touch_records_from_activities,
     with_main_clustering,
 )
+from ml.attribution.timing_bootstrap import TimingBootstrapConfig, bootstrap_timing_intervals
 from ml.attribution.timing_reports import REPORT_TIMING_CONFIG, TIMING_MODEL
 from ml.attribution.timing_touches import timing_credit_tables
 from ml.identity.config import IdentityConfig
@@ -236,6 +237,14 @@ def attribution_sensitivity(
     )
 
 
+class TimingRunConfig(Config):
+    """Settings of the timing model's run that an analyst may change in the launchpad."""
+
+    timing_bootstrap_samples: int = 100
+    """Resamples of accounts behind the timing model's bootstrap intervals; each refits the
+    model (about a third of a second on the 1,000-member demo). 0 skips them."""
+
+
 @multi_asset(
     specs=[
         AssetSpec(
@@ -245,6 +254,15 @@ def attribution_sensitivity(
             description=(
                 "One row per channel: the timing model's credit for won new-business deals, "
                 "with coefficient-draw intervals."
+            ),
+        ),
+        AssetSpec(
+            ["attribution", "timing_intervals"],
+            group_name="attribution",
+            deps=[TOUCHES, CONVERSIONS],
+            description=(
+                "One row per channel: bootstrap intervals of the timing model's revenue credit "
+                "and share, refitting the model on accounts drawn with replacement."
             ),
         ),
         AssetSpec(
@@ -259,7 +277,7 @@ def attribution_sensitivity(
     ]
 )
 def attribution_timing_credit(
-    context: AssetExecutionContext, warehouse: WarehouseResource
+    context: AssetExecutionContext, config: TimingRunConfig, warehouse: WarehouseResource
 ) -> Iterator[MaterializeResult[Any]]:
     """Credit won new-business deals to channels and touches by when accounts' opportunities open.
 
@@ -269,15 +287,16 @@ def attribution_timing_credit(
     intervals first (the metadata has those of the top three channels). Each deal's channel
     credit is then split over the channel's touches of earlier weeks, in proportion to each
     touch's weight in the channel's exposure, and the rest of the deal goes to `(baseline)`.
-    Summed over deals, the touch rows equal the channel rows. See docs/attribution.md.
+    Summed over deals, the touch rows equal the channel rows. The bootstrap intervals refit
+    the whole model on accounts drawn with replacement, so unlike the coefficient-draw
+    intervals they cover the choice of decays. See docs/attribution.md.
     """
     with warehouse.get_connection() as con:
         touches = read_table(con, "marts", "fct_touches")
         conversions = read_table(con, "marts", "fct_conversions")
     # A close date after the run (a typo on a won deal) would otherwise stretch the window.
-    credit, touch_credit = timing_credit_tables(
-        touches, conversions, as_of=pd.Timestamp.now(tz="UTC")
-    )
+    as_of = pd.Timestamp.now(tz="UTC")
+    credit, touch_credit = timing_credit_tables(touches, conversions, as_of=as_of)
     touch_credit.insert(0, "level", ACCOUNT_LEVEL)
     opportunities = int(credit["opportunities"].max()) if len(credit) else 0
     credited_deals = int(credit["credited_deals"].max()) if len(credit) else 0
@@ -290,8 +309,12 @@ def attribution_timing_credit(
         context.log.info(
             f"timing model: {opportunities} opportunities, {credited_deals} won deals credited"
         )
+    bootstrap = TimingBootstrapConfig(samples=config.timing_bootstrap_samples)
+    context.log.info(f"timing bootstrap: refitting the model {bootstrap.samples} times")
+    intervals = bootstrap_timing_intervals(touches, conversions, bootstrap=bootstrap, as_of=as_of)
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "timing_credit", credit)
+        replace_table(con, "attribution", "timing_intervals", intervals)
         replace_table(con, "attribution", "timing_touch_credit", touch_credit)
     top = credit.sort_values("share", ascending=False).head(3)
     yield MaterializeResult(
@@ -305,6 +328,14 @@ def attribution_timing_credit(
                 f"share_interval_{row.channel}": f"{row.share_lower:.3f} to {row.share_upper:.3f}"
                 for row in top.itertuples()
             },
+        },
+    )
+    yield MaterializeResult(
+        asset_key=["attribution", "timing_intervals"],
+        metadata={
+            "rows": len(intervals),
+            "resamples_requested": bootstrap.samples,
+            "resamples_fitted": int(intervals["resamples"].max()) if len(intervals) else 0,
         },
     )
     credited_touches = touch_credit["touch_id"].notna()

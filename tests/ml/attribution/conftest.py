@@ -1,7 +1,10 @@
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pytest
+
+from tests.ml.attribution.test_timing import confounded_world
 
 DAY0 = pd.Timestamp("2026-03-01", tz="UTC")
 
@@ -41,3 +44,32 @@ def touches_factory() -> Callable[[list[tuple[str, str, float, str]]], pd.DataFr
 @pytest.fixture
 def conversions_factory() -> Callable[[list[tuple[str, str, str, float, float]]], pd.DataFrame]:
     return make_conversions
+
+
+@pytest.fixture(scope="module")
+def world_with_ids() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Touches with ids, programs and people, and conversions with every other deal won."""
+    touches, events = confounded_world(accounts=600, seed=5)
+    touches = touches.reset_index(drop=True)
+    touches["touch_id"] = "t" + touches.index.astype(str)
+    touches["program"] = touches["channel"] + "-program"
+    touches["person_id"] = "p" + (touches.index % 7).astype(str) + "-" + touches["journey_id"]
+    opened = events.reset_index(drop=True)
+    pipeline = pd.DataFrame(
+        {
+            "journey_id": opened["journey_id"],
+            "opportunity_id": "o" + opened.index.astype(str),
+            "conversion_type": "opportunity_created",
+            "converted_at": opened["event_at"],
+            "revenue": 0.0,
+        }
+    )
+    # Every other opportunity is won, sixty days after it opened, for a varying amount.
+    won = pipeline.iloc[::2].assign(
+        conversion_type="closed_won",
+        converted_at=lambda frame: frame["converted_at"] + pd.Timedelta(days=60),
+        revenue=lambda frame: 1000.0 + 10.0 * np.arange(len(frame)),
+    )
+    conversions = pd.concat([pipeline, won], ignore_index=True)
+    conversions["conversion_id"] = "c" + conversions.index.astype(str)
+    return touches, conversions

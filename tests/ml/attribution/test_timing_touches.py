@@ -14,7 +14,6 @@ from ml.attribution.timing import (
     weekly_counts,
 )
 from ml.attribution.timing_touches import _touch_rows, timing_credit_tables, timing_touch_credit
-from tests.ml.attribution.test_timing import confounded_world
 
 START = pd.Timestamp("2025-01-06", tz="UTC")
 FIXED = TimingConfig(select_shapes=False)
@@ -132,34 +131,6 @@ def test_touch_split_weights_match_exposure_sum(hand_case):
 
     # The split's denominator is the decayed count the exposure is computed from.
     assert chat[0, 0, 5] == pytest.approx(0.5**3 + 0.5**1)
-
-
-@pytest.fixture(scope="module")
-def world_with_ids() -> tuple[pd.DataFrame, pd.DataFrame]:
-    touches, events = confounded_world(accounts=600, seed=5)
-    touches = touches.reset_index(drop=True)
-    touches["touch_id"] = "t" + touches.index.astype(str)
-    touches["program"] = touches["channel"] + "-program"
-    touches["person_id"] = "p" + (touches.index % 7).astype(str) + "-" + touches["journey_id"]
-    opened = events.reset_index(drop=True)
-    pipeline = pd.DataFrame(
-        {
-            "journey_id": opened["journey_id"],
-            "opportunity_id": "o" + opened.index.astype(str),
-            "conversion_type": "opportunity_created",
-            "converted_at": opened["event_at"],
-            "revenue": 0.0,
-        }
-    )
-    # Every other opportunity is won, sixty days after it opened, for a varying amount.
-    won = pipeline.iloc[::2].assign(
-        conversion_type="closed_won",
-        converted_at=lambda frame: frame["converted_at"] + pd.Timedelta(days=60),
-        revenue=lambda frame: 1000.0 + 10.0 * np.arange(len(frame)),
-    )
-    conversions = pd.concat([pipeline, won], ignore_index=True)
-    conversions["conversion_id"] = "c" + conversions.index.astype(str)
-    return touches, conversions
 
 
 def test_touch_credit_sums_to_channel_credit(world_with_ids):

@@ -1,7 +1,7 @@
 -- Revenue credited to each channel by each level and model, with the bootstrap interval where
 -- the attribution assets computed one (account level only). The timing model's channel rows
--- come from fct_channel_timing_credit, with its coefficient-draw interval, when its revenue
--- has one currency; its `(baseline)` row sums its touch table's baseline rows, so that a
+-- come from fct_channel_timing_credit, with its bootstrap interval over accounts, when its
+-- revenue has one currency; its `(baseline)` row sums its touch table's baseline rows, so that a
 -- share of the model's total means the same as for the counterfactual model.
 with
 
@@ -102,8 +102,8 @@ timing_model as (
         cast(deals_with_credit as bigint) as conversions_credited,
         cast(credited_conversions as double) as credited_conversions,
         cast(revenue_credit as double) as revenue_credit,
-        cast(revenue_credit_lower as double) as revenue_credit_lower,
-        cast(revenue_credit_upper as double) as revenue_credit_upper
+        cast(revenue_credit_bootstrap_lower as double) as revenue_credit_lower,
+        cast(revenue_credit_bootstrap_upper as double) as revenue_credit_upper
     from timing
     union all
     select
