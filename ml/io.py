@@ -5,7 +5,7 @@ and closes. DuckDB allows one writer per file: never hold a connection across st
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,3 +75,14 @@ def replace_table(
         con.unregister("_frame_to_write")
     logger.info("wrote %s rows to %s.%s", len(frame), schema, table)
     return len(frame)
+
+
+def empty_frame(columns: Sequence[str], text_columns: Collection[str]) -> pd.DataFrame:
+    """Return a frame without rows: `text_columns` typed object, the other columns float.
+
+    A step with nothing to write returns one, so that the table it replaces keeps its
+    column types and the staging model's casts still apply.
+    """
+    return pd.DataFrame(
+        {column: pd.Series(dtype=object if column in text_columns else float) for column in columns}
+    )

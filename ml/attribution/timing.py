@@ -60,6 +60,7 @@ from ml.attribution.journeys import (
     _utc_times,
 )
 from ml.errors import ConfigurationError
+from ml.io import empty_frame
 
 logger = logging.getLogger(__name__)
 
@@ -880,13 +881,7 @@ class _TimingInputs:
 
 def _empty_credit_table() -> pd.DataFrame:
     """Return `timing_credit_table`'s columns without rows."""
-    text_columns = ("conversion_type", "channel", "currency")
-    return pd.DataFrame(
-        {
-            column: pd.Series(dtype=str if column in text_columns else float)
-            for column in TIMING_CREDIT_COLUMNS
-        }
-    )
+    return empty_frame(TIMING_CREDIT_COLUMNS, ("conversion_type", "channel", "currency"))
 
 
 def timing_credit_table(

@@ -31,6 +31,7 @@ from ml.attribution.timing import (
 )
 from ml.attribution.timing import logger as timing_logger
 from ml.errors import ConfigurationError
+from ml.io import empty_frame
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +81,7 @@ class TimingBootstrapConfig:
 
 def empty_timing_intervals() -> pd.DataFrame:
     """Return `TIMING_INTERVAL_COLUMNS` without rows."""
-    text = ("conversion_type", "channel")
-    return pd.DataFrame(
-        {
-            column: pd.Series(dtype=object if column in text else float)
-            for column in TIMING_INTERVAL_COLUMNS
-        }
-    )
+    return empty_frame(TIMING_INTERVAL_COLUMNS, ("conversion_type", "channel"))
 
 
 def bootstrap_timing_intervals(

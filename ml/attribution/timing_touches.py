@@ -32,6 +32,7 @@ from ml.attribution.timing import (
     _week_index,
 )
 from ml.attribution.timing_reports import TIMING_MODEL
+from ml.io import empty_frame
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +42,8 @@ TOUCH_COLUMNS = ("touch_id", "program", "person_id")
 def empty_touch_credit() -> pd.DataFrame:
     """Return `CREDIT_COLUMNS` without rows."""
     numbers = ("share", "revenue_credit")
-    return pd.DataFrame(
-        {
-            column: pd.Series(dtype=float if column in numbers else object)
-            for column in CREDIT_COLUMNS
-        }
+    return empty_frame(
+        CREDIT_COLUMNS, [column for column in CREDIT_COLUMNS if column not in numbers]
     )
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.attribution.timing import TimingConfig, _fit_deals, _timing_inputs
+from ml.attribution.timing import TimingConfig, _fit_deals, _timing_inputs, _TimingInputs
 from ml.attribution.timing_bootstrap import (
     TIMING_INTERVAL_COLUMNS,
     TimingBootstrapConfig,
@@ -36,13 +36,17 @@ def test_account_copies_name_each_draw():
     assert copies["copy_id"].tolist() == ["a\x1f0", "a\x1f1", "c\x1f0"]
 
 
-def test_resample_of_every_account_once_equals_full_fit(world_with_ids):
+@pytest.fixture(scope="module")
+def inputs_and_accounts(world_with_ids) -> tuple[_TimingInputs, pd.Index]:
     touches, conversions = world_with_ids
     inputs = _timing_inputs(touches, conversions, None)
     assert inputs is not None
-    accounts = pd.Index(
-        sorted(set(inputs.touches["journey_id"]) | set(inputs.events["journey_id"]))
-    )
+    accounts = set(inputs.touches["journey_id"]) | set(inputs.events["journey_id"])
+    return inputs, pd.Index(sorted(accounts))
+
+
+def test_resample_of_every_account_once_equals_full_fit(inputs_and_accounts):
+    inputs, accounts = inputs_and_accounts
     full, _ = _fit_deals(
         inputs.touches, inputs.events, inputs.credited, inputs.start, inputs.end, FIXED
     )
@@ -53,13 +57,8 @@ def test_resample_of_every_account_once_equals_full_fit(world_with_ids):
         assert once.credited_values[channel] == pytest.approx(value, rel=1e-9)
 
 
-def test_resample_of_an_account_twice_doubles_its_deals(world_with_ids):
-    touches, conversions = world_with_ids
-    inputs = _timing_inputs(touches, conversions, None)
-    assert inputs is not None
-    accounts = pd.Index(
-        sorted(set(inputs.touches["journey_id"]) | set(inputs.events["journey_id"]))
-    )
+def test_resample_of_an_account_twice_doubles_its_deals(inputs_and_accounts):
+    inputs, accounts = inputs_and_accounts
 
     twice = _refit(inputs, _account_copies(accounts, np.full(len(accounts), 2)), FIXED)
 
