@@ -73,12 +73,12 @@ def review_overrides(
     id is neither logged nor written anywhere.
 
     Any other record id that is not among `record_ids` makes its decision stale when the
-    record existed before: an earlier identity run resolved it (`earlier_record_ids`), or
-    the row's pair_id matches its record ids, which only a pair copied from a review queue
-    does. A source then deleted or changed the record, and the decision is skipped with a
-    warning and a `stale` status instead of stopping the run. A record id that meets
-    neither condition was never a record, a typo for instance, and fails the run, as the
-    command line's `--overrides` does.
+    record existed before. That is the case when an earlier identity run resolved it
+    (`earlier_record_ids`), or when the row's pair_id matches its record ids, which only a
+    pair copied from a review queue does. A source then deleted or changed the record, so
+    the decision is skipped with a warning and a `stale` status instead of failing the run.
+    A record id that meets neither condition was never a record (a typo, say) and fails the
+    run, as the command line's `--overrides` does.
 
     Args:
         decisions: Rows of `raw.identity_review_decisions` (all text), or None when no

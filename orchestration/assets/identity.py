@@ -133,7 +133,7 @@ def _outputs(run: IdentityRun) -> dict[str, pd.DataFrame]:
 
 
 def _review_summary(context: AssetExecutionContext, run: IdentityRun) -> dict[str, Any]:
-    """Log the review decision counts, as a warning when some are stale; return metadata."""
+    """Log the review decision counts, as a warning when some are stale, and return them."""
     reviews: dict[str, Any] = {
         key: value for key, value in run.counts.items() if key.startswith("review_")
     }
@@ -150,8 +150,8 @@ def _review_summary(context: AssetExecutionContext, run: IdentityRun) -> dict[st
     example = f"{first['_file']}, row {first['_row_number']}: {first['status_reason']}"
     reviews["review_decisions_first_stale"] = example
     context.log.warning(
-        f"{message}; first stale {example}. Stale decisions are listed in "
-        "identity.review_decisions; remove their rows from the decision files"
+        f"{message}. First stale decision: {example}. Every stale decision is listed in "
+        "identity.review_decisions with its reason. Remove their rows from the decision files"
     )
     return reviews
 

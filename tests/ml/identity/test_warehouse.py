@@ -270,7 +270,7 @@ def test_deleted_record_decision_stays_stale(community_records, config) -> None:
         config,
         now=NOW,
     )
-    # The third run no longer sees slack:U9 in the last run's clusters, only in its decisions.
+    # The third run no longer finds slack:U9 in the last run's clusters, only in its decisions.
     third = run_identity(
         replace(
             _inputs(remaining, no_requests, clusters=second.result.clusters),
