@@ -18,10 +18,14 @@ from orchestration.assets.serving import build_published_warehouse, dashboards
 from orchestration.assets.windows import conversion_windows
 from orchestration.checks.expectations import expectation_checks
 from orchestration.checks.reconciliation import credits_sum_to_revenue
-from orchestration.jobs import demo_job, model_review_job, raw_load_job
+from orchestration.jobs import demo_job, identity_review_job, model_review_job, raw_load_job
 from orchestration.resources import LandingResource, ServingResource, WarehouseResource
 from orchestration.schedules import daily_refresh_schedule, weekly_model_review_schedule
-from orchestration.sensors import feedback_file_sensor, landing_file_sensor
+from orchestration.sensors import (
+    feedback_file_sensor,
+    identity_review_sensor,
+    landing_file_sensor,
+)
 
 # Every asset that writes the warehouse; the published copy is made after all of them.
 pipeline_assets = [
@@ -44,9 +48,9 @@ defs = Definitions(
         build_published_warehouse([*pipeline_assets, dashboards]),
     ],
     asset_checks=[*expectation_checks, credits_sum_to_revenue],
-    jobs=[demo_job, raw_load_job, model_review_job],
+    jobs=[demo_job, raw_load_job, model_review_job, identity_review_job],
     schedules=[daily_refresh_schedule, weekly_model_review_schedule],
-    sensors=[landing_file_sensor, feedback_file_sensor],
+    sensors=[landing_file_sensor, feedback_file_sensor, identity_review_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(),

@@ -13,3 +13,11 @@ FEEDBACK_SUBMISSIONS = AssetKey(["raw", "feedback_submissions"])
 model_review_job = define_asset_job(
     "model_review_job", selection=AssetSelection.assets(FEEDBACK_SUBMISSIONS).downstream()
 )
+
+# Reviewer decisions: reload the decision files, resolve identities with them, then rebuild
+# everything built on the identity tables (members, touches, attribution, scoring, forecasts,
+# dashboards and the published copy). Other raw tables are not reloaded.
+REVIEW_DECISIONS = AssetKey(["raw", "identity_review_decisions"])
+identity_review_job = define_asset_job(
+    "identity_review_job", selection=AssetSelection.assets(REVIEW_DECISIONS).downstream()
+)

@@ -1,4 +1,4 @@
-"""Sensors: start the raw loads, or the model review, when landing files arrive or change."""
+"""Sensors: start the raw loads, the model review or the identity review run on new files."""
 
 import hashlib
 import json
@@ -15,11 +15,14 @@ from dagster import (
 
 from ingest import SOURCES
 from ingest.files import snapshot_landing
-from ingest.registry import FEEDBACK
-from orchestration.jobs import model_review_job
+from ingest.registry import FEEDBACK, IDENTITY_REVIEWS
+from orchestration.jobs import identity_review_job, model_review_job
 from orchestration.resources import LandingResource
 
 LANDING_POLL_SECONDS = 60
+# Folders whose own sensor requests a job that loads them. The landing sensor leaves them out,
+# so one new file does not start two runs that both write the warehouse.
+OWN_SENSOR_FOLDERS = frozenset({IDENTITY_REVIEWS.folder})
 
 
 @sensor(
@@ -27,7 +30,10 @@ LANDING_POLL_SECONDS = 60
     target=AssetSelection.groups("raw"),
     minimum_interval_seconds=LANDING_POLL_SECONDS,
     default_status=DefaultSensorStatus.STOPPED,
-    description="Requests a run of the raw assets when a landing file is new or has changed.",
+    description=(
+        "Requests a run of the raw assets when a landing file is new or has changed; files in "
+        "landing/identity_reviews are left to identity_review_sensor."
+    ),
 )
 def landing_file_sensor(
     context: SensorEvaluationContext, landing: LandingResource
@@ -36,7 +42,8 @@ def landing_file_sensor(
 
     A deleted file requests nothing, because the loaders keep the rows of deleted files.
     """
-    return _request_for_changes(context, landing, [spec.folder for spec in SOURCES.values()])
+    folders = [spec.folder for spec in SOURCES.values() if spec.folder not in OWN_SENSOR_FOLDERS]
+    return _request_for_changes(context, landing, folders)
 
 
 def _request_for_changes(
@@ -77,4 +84,25 @@ def feedback_file_sensor(
     return _request_for_changes(context, landing, [FEEDBACK.folder])
 
 
-sensors = [landing_file_sensor, feedback_file_sensor]
+@sensor(
+    name="identity_review_sensor",
+    job=identity_review_job,
+    minimum_interval_seconds=LANDING_POLL_SECONDS,
+    default_status=DefaultSensorStatus.STOPPED,
+    description=(
+        "Requests an identity review run when a decision file in landing/identity_reviews is "
+        "new or has changed, so the decisions reach the identity tables and everything built "
+        "on them without waiting for the daily refresh."
+    ),
+)
+def identity_review_sensor(
+    context: SensorEvaluationContext, landing: LandingResource
+) -> SensorResult | SkipReason:
+    """Compare the decision files with the cursor and request `identity_review_job` on a change.
+
+    A deleted decision file requests nothing, because its rows stay loaded and in effect.
+    """
+    return _request_for_changes(context, landing, [IDENTITY_REVIEWS.folder])
+
+
+sensors = [landing_file_sensor, feedback_file_sensor, identity_review_sensor]

@@ -201,3 +201,58 @@ def test_decision_naming_unknown_record_fails_with_row(simulated_run: PipelineRu
     message = failure_messages(result)
     assert "identity_reviews/decisions.csv, row 1, field 'record_id_r'" in message
     assert "'slack:NOSUCHUSER' is not found in the input records" in message
+
+
+def _delete_contact(run: PipelineRun, warehouse: Path, landing: Path, contact_id: str) -> None:
+    """Mark a HubSpot contact deleted, as Fivetran's export does, and reload the changed file."""
+    shutil.copytree(run.landing_dir / "hubspot", landing / "hubspot")
+    path = landing / "hubspot" / "contact.csv"
+    contacts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    deleted = contacts["id"] == contact_id
+    assert deleted.sum() == 1, f"hubspot/contact.csv has no single row with id {contact_id}"
+    contacts.loc[deleted, "_fivetran_deleted"] = "true"
+    contacts.to_csv(path, index=False)
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, landing, "hubspot")
+
+
+def test_decision_on_deleted_contact_turns_stale(
+    simulated_run: PipelineRun, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    warehouse = _copy(simulated_run, tmp_path)
+    queue = _query(warehouse, "select * from identity.review_queue order by review_rank")
+    hubspot_left = queue["record_id_l"].str.startswith("hubspot:")
+    hubspot_right = queue["record_id_r"].str.startswith("hubspot:")
+    assert (hubspot_left | hubspot_right).any(), "the simulated run queued no HubSpot record"
+    pair = queue[hubspot_left | hubspot_right].iloc[0]
+    contact = pair["record_id_l"]
+    if not contact.startswith("hubspot:"):
+        contact = pair["record_id_r"]
+    landing = tmp_path / "landing"
+    # Without a pair_id, only the earlier run's records tell the deleted contact from a typo.
+    _load_decisions(
+        warehouse, landing, f",{pair['record_id_l']},{pair['record_id_r']},cannot_link,,ana\n"
+    )
+    _delete_contact(simulated_run, warehouse, landing, contact.removeprefix("hubspot:"))
+
+    # The second run no longer finds the contact in the last run's clusters, only in the
+    # decision statuses that the first run wrote.
+    for run in (1, 2):
+        with caplog.at_level(logging.WARNING):
+            result = _resolve(warehouse)
+
+        assert result.success, failure_messages(result)
+        assert contact not in _person_of(warehouse), run
+        statuses = _query(warehouse, "select * from identity.review_decisions")
+        assert statuses["status"].tolist() == ["stale"], run
+        assert statuses["_row_number"].tolist() == [1], run
+        reason = statuses["status_reason"].iloc[0]
+        assert f"{contact!r} is not among the identity records" in reason, run
+        assert "an earlier run resolved it" in reason, run
+        metadata = _review_metadata(result)
+        assert metadata["review_decisions_stale"] == 1, run
+        assert metadata["review_decisions_applied"] == 0, run
+        first = metadata["review_decisions_first_stale"]
+        assert str(first).startswith("identity_reviews/decisions.csv, row 1: "), run
+        assert "skipped 1 stale decision(s)" in caplog.text, run
+        caplog.clear()

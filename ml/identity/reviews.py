@@ -2,7 +2,9 @@
 
 Reviewers decide queued pairs in CSV files in `landing/identity_reviews/`, and the loader
 keeps their rows in `raw.identity_review_decisions` (see docs/identity-resolution.md). Every
-identity run applies all of them, so a decision stays in effect on later runs.
+identity run applies all of them, so a decision stays in effect on later runs. A decision
+whose record a source has since deleted is kept out of the run as stale, with its reason in
+`identity.review_decisions`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ml.errors import InputFileError
+from ml.errors import DataQualityError, InputFileError
 from ml.identity.overrides import OVERRIDE_COLUMNS, load_overrides
 from ml.identity.privacy import hash_key
 from ml.identity.review import make_pair_id
@@ -23,19 +25,38 @@ logger = logging.getLogger(__name__)
 
 REVIEW_DECISION_COLUMNS = ["pair_id", *OVERRIDE_COLUMNS, "_file", "_row_number"]
 REVIEW_DECISIONS_TABLE = "identity_review_decisions"
+# Columns of `identity.review_decisions`: the decision row as loaded, then what the run did.
+DECISION_STATUS_COLUMNS = [
+    "_file",
+    "_row_number",
+    "pair_id",
+    *OVERRIDE_COLUMNS,
+    "status",
+    "status_reason",
+]
+APPLIED = "applied"
+STALE = "stale"
 
 
 @dataclass(frozen=True)
 class ReviewDecisions:
-    """Checked overrides and the count of decisions left out because a record was erased.
+    """Checked overrides, the status of each decision row, and the count of erased ones.
 
     Attributes:
         overrides: `OVERRIDE_COLUMNS`, one row per pair, record_id_l < record_id_r.
         erased: Decisions that name a record erased by an earlier run.
+        statuses: `DECISION_STATUS_COLUMNS`, one row per decision row that names no erased
+            record, with status `applied` or `stale` (see `review_overrides`).
     """
 
     overrides: pd.DataFrame
     erased: int
+    statuses: pd.DataFrame
+
+    @property
+    def stale(self) -> int:
+        """Number of decision rows left out because their record is gone from its source."""
+        return int((self.statuses["status"] == STALE).sum())
 
 
 def review_overrides(
@@ -43,13 +64,21 @@ def review_overrides(
     record_ids: Set[str],
     erased_records: pd.DataFrame | None,
     salt: str,
+    earlier_record_ids: Set[str] = frozenset(),
 ) -> ReviewDecisions:
-    """Check the loaded decisions and drop those that name an erased record.
+    """Check the loaded decisions, drop those naming an erased record, skip stale ones.
 
     A record id that is not among `record_ids` but whose SHA-256 is on the erasure list
     (key_type `record_id`) was erased: its decision is left out and only counted, so the
-    id is neither logged nor written anywhere. Any other unknown record id fails the run,
-    as the command line's `--overrides` does.
+    id is neither logged nor written anywhere.
+
+    Any other record id that is not among `record_ids` makes its decision stale when the
+    record existed before. That is the case when an earlier identity run resolved it
+    (`earlier_record_ids`), or when the row's pair_id matches its record ids, which only a
+    pair copied from a review queue does. A source then deleted or changed the record, so
+    the decision is skipped with a warning and a `stale` status instead of failing the run.
+    A record id that meets neither condition was never a record (a typo, say) and fails the
+    run, as the command line's `--overrides` does.
 
     Args:
         decisions: Rows of `raw.identity_review_decisions` (all text), or None when no
@@ -57,18 +86,22 @@ def review_overrides(
         record_ids: Ids of the records this run resolves.
         erased_records: `identity.erased_records` of earlier runs, or None.
         salt: `IdentityConfig.id_salt`, which the queue's pair ids are hashed with.
+        earlier_record_ids: Record ids that earlier runs resolved or listed in
+            `identity.review_decisions`.
 
     Returns:
-        The overrides to pass to `resolve_people`, and the count of erased decisions.
+        The overrides to pass to `resolve_people`, the count of erased decisions and the
+        status of every other decision row.
 
     Raises:
         InputFileError: A pair_id that does not belong to the row's record ids, two rows
             giving one pair both decisions, or a cannot_link pair joined by must_link rows.
             The message names the landing file, its data row and the field.
-        DataQualityError: A record id that is neither a current record nor erased.
+        DataQualityError: A record id that is neither a current record, nor erased, nor
+            resolved by an earlier run.
     """
     if decisions is None or decisions.empty:
-        return ReviewDecisions(load_overrides(None), 0)
+        return ReviewDecisions(load_overrides(None), 0, _typed_statuses(pd.DataFrame()))
     frame = decisions.reindex(columns=REVIEW_DECISION_COLUMNS)
     text_columns = ["pair_id", *OVERRIDE_COLUMNS]
     frame[text_columns] = frame[text_columns].fillna("").astype(str).apply(lambda c: c.str.strip())
@@ -86,10 +119,77 @@ def review_overrides(
             "identity reviews: left out %s decision(s) naming an erased record",
             int(names_erased.sum()),
         )
-    # NOTE: a record deleted at its source is neither current nor erased, so its decisions
-    # fail the run until a reviewer removes them (docs/known-shortcomings.md).
-    overrides = load_overrides(frame[~names_erased].reset_index(drop=True), record_ids)
-    return ReviewDecisions(overrides, int(names_erased.sum()))
+    kept = frame[~names_erased]
+    stale_reasons = _stale_reasons(kept, record_ids, earlier_record_ids)
+    stale = stale_reasons.notna()
+    overrides = load_overrides(kept[~stale].reset_index(drop=True), record_ids)
+
+    statuses = kept.assign(
+        status=stale.map({True: STALE, False: APPLIED}), status_reason=stale_reasons
+    )
+    statuses = _typed_statuses(statuses)
+    if stale.any():
+        first = statuses[statuses["status"] == STALE].iloc[0]
+        logger.warning(
+            "identity reviews: skipped %s stale decision(s) naming a record that is no longer "
+            "among the identity records; first %s, row %s: %s",
+            int(stale.sum()),
+            first["_file"],
+            first["_row_number"],
+            first["status_reason"],
+        )
+    return ReviewDecisions(overrides, int(names_erased.sum()), statuses)
+
+
+def _stale_reasons(
+    frame: pd.DataFrame, record_ids: Set[str], earlier_record_ids: Set[str]
+) -> pd.Series:
+    """Return why each decision row is stale, or None for a row to apply.
+
+    Raises:
+        DataQualityError: A record id that is not current and existed in no earlier run.
+    """
+    reasons: list[str | None] = []
+    columns = ["pair_id", "record_id_l", "record_id_r", "_file", "_row_number"]
+    for pair_id, left, right, path, row in frame[columns].itertuples(index=False):
+        reason = None
+        for field, record_id in (("record_id_l", left), ("record_id_r", right)):
+            # A blank id is left to `load_overrides`, which rejects it with its own message.
+            if not record_id or record_id in record_ids:
+                continue
+            if record_id in earlier_record_ids:
+                found = (
+                    f"{field} {record_id!r} is not among the identity records, but an earlier "
+                    "run resolved it: its source deleted or changed the record"
+                )
+            elif pair_id:
+                found = (
+                    f"{field} {record_id!r} is not among the identity records, but the row's "
+                    "pair_id shows that an earlier run queued the pair: its source deleted or "
+                    "changed the record"
+                )
+            else:
+                # NOTE: a record deleted before the last run, named without a pair_id by a
+                # decision no run has listed yet, also ends here, like a typo.
+                raise DataQualityError(
+                    f"{path}, row {row}, field {field!r}: record id {record_id!r} is not found "
+                    "in the input records, and no earlier identity run resolved it, so it is "
+                    "not a record that a source deleted. Correct the id (copy it from "
+                    "identity.review_queue) or remove the row from its file; deleting the "
+                    "whole file is not enough, because the rows of a deleted file stay loaded"
+                )
+            reason = reason or found
+        reasons.append(reason)
+    return pd.Series(reasons, index=frame.index, dtype=object)
+
+
+def _typed_statuses(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put decision statuses in `DECISION_STATUS_COLUMNS` order with text and integer types."""
+    typed = frame.reindex(columns=DECISION_STATUS_COLUMNS)
+    types = {column: "string" for column in DECISION_STATUS_COLUMNS}
+    types["_row_number"] = "Int64"
+    typed = typed.astype(types)
+    return typed.sort_values(["_file", "_row_number"]).reset_index(drop=True)
 
 
 def overrides_within(overrides: pd.DataFrame, record_ids: Set[str]) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 `run_identity` is what the Dagster asset calls. Its steps, in order:
 
 1. `resolve_people` clusters the online identity records, with the reviewers' decisions
-   from `raw.identity_review_decisions` as overrides (`review_overrides`).
+   from `raw.identity_review_decisions` as overrides (`review_overrides`). A decision naming
+   a record that an earlier run resolved but its source has since deleted is skipped as
+   stale and listed in `identity.review_decisions`.
 2. Offline records (badge scans, call notes) are reconciled against those clusters, so an
    offline record linked to a person who asked for erasure is erased with them.
 3. Erasure requests not handled by an earlier run remove their people (`apply_erasure`).
@@ -41,7 +43,7 @@ from ml.identity.privacy import (
 )
 from ml.identity.resolve import resolve_people
 from ml.identity.review import rank_review_queue
-from ml.identity.reviews import overrides_within, review_overrides
+from ml.identity.reviews import STALE, overrides_within, review_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class IdentityInputs:
         previous_erased: erased_records of earlier runs, or None.
         review_decisions: Rows of raw.identity_review_decisions, or None when no decision
             file was loaded (see `ml.identity.reviews.review_overrides`).
+        previous_review_decisions: review_decisions of the last run, or None.
     """
 
     records: pd.DataFrame
@@ -89,11 +92,16 @@ class IdentityInputs:
     previous_audit: pd.DataFrame | None = None
     previous_erased: pd.DataFrame | None = None
     review_decisions: pd.DataFrame | None = None
+    previous_review_decisions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
 class IdentityRun:
-    """Everything one run writes to the `identity` schema, and its counts."""
+    """Everything one run writes to the `identity` schema, and its counts.
+
+    `review_decisions` has one row per decision row naming no erased record, with its
+    status (`ml.identity.reviews.DECISION_STATUS_COLUMNS`).
+    """
 
     result: IdentityResult
     accounts: pd.DataFrame
@@ -102,6 +110,7 @@ class IdentityRun:
     person_consent: pd.DataFrame
     erased_records: pd.DataFrame
     erasure_audit: pd.DataFrame
+    review_decisions: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -131,6 +140,7 @@ def run_identity(
         set(records["record_id"]),
         inputs.previous_erased,
         config.id_salt,
+        earlier_record_ids=_earlier_record_ids(inputs),
     )
     resolved = resolve_people(
         records, config, previous_clusters=inputs.previous_clusters, overrides=reviews.overrides
@@ -143,12 +153,14 @@ def run_identity(
     online = records[records["record_id"].isin(erased.clusters["record_id"])]
     records_erased_now = len(resolved.clusters) - len(erased.clusters)
     overrides = reviews.overrides
+    statuses = reviews.statuses
     if records_erased_now:
         # The next run reads the records without the erased ones, because staging filters
         # them out. Resolving the same reduced set now gives the clusters and model that run
         # will find, so a rerun on unchanged files changes no person id. Decisions naming a
         # record erased now are left out, as the next run leaves them out.
         overrides = overrides_within(overrides, set(online["record_id"]))
+        statuses = _statuses_without(statuses, set(records["record_id"]) - set(online["record_id"]))
         logger.info("re-resolving %s records without the erased ones", len(online))
         erased = resolve_people(
             online.reset_index(drop=True),
@@ -178,17 +190,47 @@ def run_identity(
         "offline_records_erased_now": len(erased_offline),
         "records_detached_by_consent": int(result.metrics.get("records_detached_by_consent", 0)),
         "review_decisions_applied": len(overrides),
-        "review_decisions_erased": reviews.erased + len(reviews.overrides) - len(overrides),
+        "review_decisions_erased": (
+            reviews.erased
+            + len(reviews.overrides)
+            - len(overrides)
+            + reviews.stale
+            - int((statuses["status"] == STALE).sum())
+        ),
+        "review_decisions_stale": int((statuses["status"] == STALE).sum()),
     }
     logger.info(
         "identity reviews: applied %s decision(s) (%s must_link, %s cannot_link); left out %s "
-        "naming an erased record",
+        "naming an erased record; skipped %s stale",
         counts["review_decisions_applied"],
         int((overrides["decision"] == "must_link").sum()),
         int((overrides["decision"] == "cannot_link").sum()),
         counts["review_decisions_erased"],
+        counts["review_decisions_stale"],
     )
-    return IdentityRun(result, accounts, offline, links, consent, keys, audit, counts)
+    return IdentityRun(result, accounts, offline, links, consent, keys, audit, statuses, counts)
+
+
+def _earlier_record_ids(inputs: IdentityInputs) -> set[str]:
+    """Return the record ids of the last run's clusters and of its listed review decisions.
+
+    The decisions table carries forward the ids of records deleted before the last run, so
+    a stale decision stays stale on every later run instead of failing the second one.
+    """
+    earlier: set[str] = set()
+    if inputs.previous_clusters is not None:
+        earlier |= set(inputs.previous_clusters["record_id"].astype(str))
+    previous = inputs.previous_review_decisions
+    if previous is not None:
+        for column in ("record_id_l", "record_id_r"):
+            earlier |= set(previous[column].dropna().astype(str))
+    return earlier
+
+
+def _statuses_without(statuses: pd.DataFrame, record_ids: set[str]) -> pd.DataFrame:
+    """Drop the decision rows naming any of `record_ids` (records erased by this run)."""
+    names = statuses["record_id_l"].isin(record_ids) | statuses["record_id_r"].isin(record_ids)
+    return statuses[~names].reset_index(drop=True)
 
 
 AUDIT_DTYPES = {

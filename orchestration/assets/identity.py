@@ -20,7 +20,7 @@ from ml.identity.privacy import (
     rows_with_erased_email,
     rows_with_erased_handle,
 )
-from ml.identity.reviews import REVIEW_DECISIONS_TABLE, rows_with_erased_record_id
+from ml.identity.reviews import REVIEW_DECISIONS_TABLE, STALE, rows_with_erased_record_id
 from ml.identity.warehouse import IdentityInputs, IdentityRun, offline_records, run_identity
 from ml.io import read_table, replace_table, table_exists, transaction
 from orchestration.resources import WarehouseResource
@@ -52,6 +52,11 @@ IDENTITY_TABLES = {
         "rows that match."
     ),
     "erasure_audit": "One row per erasure request handled: dates and counts, no personal data.",
+    "review_decisions": (
+        "One row per reviewer decision row in raw.identity_review_decisions, except rows naming "
+        "an erased record: status `applied`, or `stale` with the reason when a source has "
+        "deleted one of its records since an earlier run."
+    ),
 }
 
 
@@ -76,6 +81,7 @@ def _read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
         previous_audit=_read_or_none(con, "identity", "erasure_audit"),
         previous_erased=_read_or_none(con, "identity", "erased_records"),
         review_decisions=_read_or_none(con, "raw", "identity_review_decisions"),
+        previous_review_decisions=_read_or_none(con, "identity", "review_decisions"),
     )
 
 
@@ -122,7 +128,32 @@ def _outputs(run: IdentityRun) -> dict[str, pd.DataFrame]:
         "person_consent": run.person_consent,
         "erased_records": run.erased_records,
         "erasure_audit": run.erasure_audit,
+        "review_decisions": run.review_decisions,
     }
+
+
+def _review_summary(context: AssetExecutionContext, run: IdentityRun) -> dict[str, Any]:
+    """Log the review decision counts, as a warning when some are stale, and return them."""
+    reviews: dict[str, Any] = {
+        key: value for key, value in run.counts.items() if key.startswith("review_")
+    }
+    message = (
+        f"reviews: applied {reviews['review_decisions_applied']} decision(s), left out "
+        f"{reviews['review_decisions_erased']} naming an erased record, skipped "
+        f"{reviews['review_decisions_stale']} stale"
+    )
+    stale = run.review_decisions[run.review_decisions["status"] == STALE]
+    if stale.empty:
+        context.log.info(message)
+        return reviews
+    first = stale.iloc[0]
+    example = f"{first['_file']}, row {first['_row_number']}: {first['status_reason']}"
+    reviews["review_decisions_first_stale"] = example
+    context.log.warning(
+        f"{message}. First stale decision: {example}. Every stale decision is listed in "
+        "identity.review_decisions with its reason. Remove their rows from the decision files"
+    )
+    return reviews
 
 
 @multi_asset(
@@ -150,7 +181,9 @@ def identity_resolution(
 
     A person id assigned in an earlier run stays with its records; merges and splits are
     recorded in `identity.person_lineage`. Reviewers' decisions on the review queue
-    (`raw.identity_review_decisions`) are applied on every run. Erasure requests remove their
+    (`raw.identity_review_decisions`) are applied on every run; a decision naming a record that
+    its source has deleted since is skipped as stale and listed in `identity.review_decisions`.
+    Erasure requests remove their
     people from every
     output, and the hashed erasure list makes staging drop their rows from the next query
     on. Rows of `quarantine.rejected_rows` that contain an erased email or handle are
@@ -175,11 +208,7 @@ def identity_resolution(
     )
 
     metrics = {key: MetadataValue.text(str(value)) for key, value in run.result.metrics.items()}
-    reviews = {key: value for key, value in run.counts.items() if key.startswith("review_")}
-    context.log.info(
-        f"reviews: applied {reviews['review_decisions_applied']} decision(s), left out "
-        f"{reviews['review_decisions_erased']} naming an erased record"
-    )
+    reviews = _review_summary(context, run)
     clusters = run.result.clusters
     metadata: dict[str, dict[str, Any]] = {
         "person_clusters": {
@@ -203,6 +232,7 @@ def identity_resolution(
             "requests": len(run.erasure_audit),
             "quarantined_rows_erased": quarantined_erased,
         },
+        "review_decisions": {"rows": len(run.review_decisions), **reviews},
     }
     for table, frame in outputs.items():
         yield MaterializeResult(

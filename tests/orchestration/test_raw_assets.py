@@ -111,7 +111,9 @@ def test_landing_sensor_requests_run_for_new_file(tmp_path: Path) -> None:
     assert list(json.loads(arrived.cursor)) == ["web/sessions.csv"]
 
 
-def test_landing_sensor_sees_review_decisions(tmp_path: Path) -> None:
+def test_landing_sensor_leaves_review_decisions(tmp_path: Path) -> None:
+    # identity_review_sensor requests a job that loads these files, so the landing sensor
+    # must not start a second run that writes the warehouse at the same time.
     landing = tmp_path / "landing"
     path = landing / "identity_reviews" / "decisions.csv"
     path.parent.mkdir(parents=True)
@@ -120,9 +122,7 @@ def test_landing_sensor_sees_review_decisions(tmp_path: Path) -> None:
 
     arrived = landing_file_sensor(build_sensor_context(resources=resources))
 
-    assert isinstance(arrived, SensorResult)
-    assert arrived.cursor is not None
-    assert list(json.loads(arrived.cursor)) == ["identity_reviews/decisions.csv"]
+    assert isinstance(arrived, SkipReason)
 
 
 def test_landing_sensor_skips_unchanged_and_sees_changes(tmp_path: Path) -> None:

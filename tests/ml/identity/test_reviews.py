@@ -165,3 +165,54 @@ def test_rejected_decision_naming_erased_record_is_marked() -> None:
 
     # The third row names the id too, but is not a review decision.
     assert marked.tolist() == [True, False, False]
+
+
+def test_deleted_record_decision_is_stale(caplog: pytest.LogCaptureFixture) -> None:
+    # hubspot:2 was resolved by an earlier run, and its source has deleted it since.
+    raw = _raw(("hubspot:1", "slack:U1", "must_link"), ("events:r1", "hubspot:2", "cannot_link"))
+
+    with caplog.at_level(logging.WARNING, logger="ml"):
+        reviews = review_overrides(raw, RECORDS, None, SALT, earlier_record_ids={"hubspot:2"})
+
+    assert reviews.overrides["record_id_l"].tolist() == ["hubspot:1"]
+    assert reviews.stale == 1
+    assert reviews.statuses["status"].tolist() == ["applied", "stale"]
+    stale = reviews.statuses.iloc[1]
+    assert stale["_file"] == "identity_reviews/d.csv"
+    assert stale["_row_number"] == 2
+    assert stale["status_reason"].startswith("record_id_r 'hubspot:2' is not among the identity")
+    assert "earlier run resolved it" in stale["status_reason"]
+    assert "skipped 1 stale decision(s)" in caplog.text
+    assert "first identity_reviews/d.csv, row 2: record_id_r 'hubspot:2'" in caplog.text
+
+
+def test_queued_pair_id_marks_decision_stale() -> None:
+    # No earlier run listed hubspot:2, but the pair id proves a queue held the pair.
+    raw = _raw(("events:r1", "hubspot:2", "cannot_link"))
+    raw["pair_id"] = [make_pair_id("events:r1", "hubspot:2", SALT)]
+
+    reviews = review_overrides(raw, RECORDS, None, SALT)
+
+    assert reviews.overrides.empty
+    assert reviews.statuses["status"].tolist() == ["stale"]
+    assert "pair_id shows that an earlier run queued the pair" in reviews.statuses.iloc[0, -1]
+
+
+def test_typo_record_id_still_fails() -> None:
+    # hubspot:2 existed before, but the typo zz:9 never did: the row must not pass as stale.
+    raw = _raw(("hubspot:2", "zz:9", "must_link"))
+
+    with pytest.raises(DataQualityError, match=r"d\.csv, row 1, field 'record_id_r'.*'zz:9'"):
+        review_overrides(raw, RECORDS, None, SALT, earlier_record_ids={"hubspot:2"})
+
+
+def test_erased_record_decision_gets_no_status() -> None:
+    raw = _raw(("hubspot:1", "slack:U9", "must_link"), ("events:r1", "hubspot:2", "cannot_link"))
+
+    reviews = review_overrides(
+        raw, RECORDS, _erased("slack:U9", "hubspot:2"), SALT, earlier_record_ids={"hubspot:2"}
+    )
+
+    assert reviews.erased == 2
+    assert reviews.statuses.empty
+    assert reviews.stale == 0

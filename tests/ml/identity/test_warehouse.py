@@ -242,3 +242,49 @@ def test_decision_on_record_erased_now_is_left_out(community_records, config) ->
     assert run.counts["review_decisions_erased"] == 1
     queue = run.result.review_queue
     assert queue["review_rank"].tolist() == list(range(1, len(queue) + 1))
+    assert run.review_decisions["status"].tolist() == ["applied"]
+    assert run.review_decisions["record_id_l"].tolist() == ["product:s1"]
+
+
+def test_deleted_record_decision_stays_stale(community_records, config) -> None:
+    # The first decision names slack:U9, which its source deletes after the first run.
+    decisions = pd.DataFrame(
+        {
+            "record_id_l": ["slack:U9", "product:s1"],
+            "record_id_r": ["discord:9", "events:r1"],
+            "decision": ["must_link", "must_link"],
+            "_file": ["identity_reviews/d.csv"] * 2,
+            "_row_number": [1, 2],
+        }
+    )
+    records = _records(community_records)
+    no_requests = REQUESTS.iloc[:0]
+    first = run_identity(_inputs(records, no_requests), config, now=NOW)
+    remaining = records[records["record_id"] != "slack:U9"].reset_index(drop=True)
+
+    second = run_identity(
+        replace(
+            _inputs(remaining, no_requests, clusters=first.result.clusters),
+            review_decisions=decisions,
+        ),
+        config,
+        now=NOW,
+    )
+    # The third run no longer finds slack:U9 in the last run's clusters, only in its decisions.
+    third = run_identity(
+        replace(
+            _inputs(remaining, no_requests, clusters=second.result.clusters),
+            review_decisions=decisions,
+            previous_review_decisions=second.review_decisions,
+        ),
+        config,
+        now=NOW,
+    )
+
+    for run in (second, third):
+        assert run.review_decisions["status"].tolist() == ["stale", "applied"]
+        assert run.counts["review_decisions_stale"] == 1
+        assert run.counts["review_decisions_applied"] == 1
+        assert run.counts["review_decisions_erased"] == 0
+        people = person_of(run.result.clusters)
+        assert people["events:r1"] == people["product:s1"]
