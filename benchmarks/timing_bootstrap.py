@@ -62,7 +62,7 @@ def measure(
     }
     if truth is None:
         return figures
-    table = channels.set_index("channel").join(intervals.set_index("channel"), rsuffix="_boot")
+    table = channels.merge(intervals, on="channel", suffixes=("", "_boot")).set_index("channel")
     draws = coverage(table["share_lower"], table["share_upper"], truth)
     boot = coverage(table["share_lower_boot"], table["share_upper_boot"], truth)
     shown = pd.DataFrame(

@@ -168,11 +168,26 @@ def _channel_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _timing_section(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not table_exists(con, "marts", "fct_channel_timing_credit"):
         return []
+    # A warehouse built before the bootstrap columns existed still gets its section.
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_channel_timing_credit'"
+        ).fetchall()
+    }
+    bootstrap = (
+        "round(credit_share_bootstrap_lower, 3) as bootstrap_lower, "
+        "round(credit_share_bootstrap_upper, 3) as bootstrap_upper,"
+        if "credit_share_bootstrap_lower" in present
+        else ""
+    )
     frame = con.execute(
-        """
+        f"""
         select channel, round(credit_share, 3) as share,
             round(credit_share_lower, 3) as share_lower,
             round(credit_share_upper, 3) as share_upper,
+            {bootstrap}
             round(hazard_coefficient, 2) as coefficient,
             round(hazard_coefficient_lower, 2) as lower,
             round(hazard_coefficient_upper, 2) as upper,
@@ -188,8 +203,9 @@ def _timing_section(con: duckdb.DuckDBPyConnection) -> list[str]:
         "",
         f"Timing model (fct_channel_timing_credit), fitted on {opportunities} opportunities. It",
         "compares each account with itself, so intent that is constant for an account cancels.",
-        "It needs thousands of opportunities. Shares and coefficients come with 95% intervals;",
-        "where the coefficient's interval spans 0, read the share as noise:",
+        "It needs thousands of opportunities. Shares and coefficients come with 95% intervals",
+        "from coefficient draws, and shares also with a bootstrap over accounts, which refits",
+        "the decays too. Where the coefficient's interval spans 0, read the share as noise:",
     ]
     return lines + ["  " + line for line in frame.to_string(index=False).splitlines()]
 

@@ -116,9 +116,10 @@ def test_timing_section_lists_shares_and_intervals(warehouse):
             """
             create table marts.fct_channel_timing_credit as
             select * from (values
-                ('webinar', 0.8, 0.613, 0.947, 0.9, 0.5, 1.3, 40),
-                ('chat', 0.2, 0.0, 0.388, 0.1, -0.3, 0.5, 40)
+                ('webinar', 0.8, 0.613, 0.947, 0.512, 0.981, 0.9, 0.5, 1.3, 40),
+                ('chat', 0.2, 0.0, 0.388, 0.0, 0.455, 0.1, -0.3, 0.5, 40)
             ) as t(channel, credit_share, credit_share_lower, credit_share_upper,
+                credit_share_bootstrap_lower, credit_share_bootstrap_upper,
                 hazard_coefficient, hazard_coefficient_lower, hazard_coefficient_upper,
                 opportunities_fitted)
             """
@@ -130,6 +131,25 @@ def test_timing_section_lists_shares_and_intervals(warehouse):
     assert "-0.3" in section
     assert "0.613" in section
     assert "0.947" in section
+    assert "0.981" in section
+    assert "0.455" in section
+
+
+def test_timing_section_without_bootstrap_columns(warehouse):
+    # A warehouse built before the bootstrap intervals existed has only the draw intervals.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            """
+            create table marts.fct_channel_timing_credit as
+            select 'webinar' as channel, 0.8 as credit_share, 0.613 as credit_share_lower,
+                0.947 as credit_share_upper, 0.9 as hazard_coefficient,
+                0.5 as hazard_coefficient_lower, 1.3 as hazard_coefficient_upper,
+                40 as opportunities_fitted
+            """
+        )
+    section = summarize_warehouse(warehouse).split("Timing model")[1]
+    assert "0.613" in section
+    assert "bootstrap_lower" not in section
 
 
 def test_summary_without_timing_mart_has_no_section(warehouse):
