@@ -222,3 +222,27 @@ def test_cli_unwritable_out_exits_with_error(tmp_path, capsys):
     error = capsys.readouterr().err
     assert f"error: cannot write {out}" in error
     assert "directory" in error
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param("path,total_conversions\n\na > b,1\n\nb,x\n", 5, id="blank lines"),
+        pytest.param('path,total_conversions\n"a >\nb",1\nb,x\n', 4, id="path over two lines"),
+        pytest.param("path,total_conversions\r\na > b,1\r\nb,x\r\n", 3, id="CRLF"),
+    ],
+)
+def test_bad_count_names_its_real_line(tmp_path, text, line):
+    path = tmp_path / "paths.csv"
+    path.write_bytes(text.encode())
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 2
+    assert f"line {line} of the file" in str(caught.value)
+
+
+def test_bad_count_line_with_other_separator(tmp_path):
+    path = tmp_path / "paths.csv"
+    path.write_text("path;total_conversions\n\na > b;1\nb;x\n")
+    with pytest.raises(InputFileError, match="line 4 of the file"):
+        read_path_file(path, sep=";")
