@@ -116,7 +116,9 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
             the header that is not empty, and the error names the row's line too.
     """
     try:
-        frame = pd.read_csv(path, sep=sep, dtype={"path": str})
+        # Every value is read as text and only an empty field is missing, so that a channel
+        # named "NA" or "null" stays a channel and a count of "True" is not read as 1.
+        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
         header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
     except pd.errors.EmptyDataError as error:
         raise InputFileError(
@@ -203,11 +205,10 @@ def _check_counts(frame: pd.DataFrame, column: str, path: str | Path, sep: str) 
         return
     index = int(np.flatnonzero(bad.to_numpy())[0])
     raw = frame[column].iloc[index]
-    if pd.isna(raw):
+    if pd.isna(raw) or not str(raw).strip():
         problem = "the value is empty"
     else:
-        value = raw.item() if isinstance(raw, np.generic) else raw
-        problem = f"value {value!r} is not a finite non-negative number"
+        problem = f"value {raw!r} is not a finite non-negative number"
     raise InputFileError(
         str(path),
         f"{problem}{_describe_line(path, sep, index)}",
