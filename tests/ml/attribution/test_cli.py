@@ -275,3 +275,13 @@ def test_channel_named_like_missing_value_is_kept(tmp_path, channel):
     path.write_text(f"path,total_conversions\n{channel},1\n{channel} > b,2\n")
     paths = read_path_file(path)
     assert paths["path"].tolist() == [(channel,), (channel, "b")]
+
+
+@pytest.mark.parametrize("option", ["--sep", "--path-sep"])
+def test_cli_empty_separator_exits_with_error(tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as caught:
+        main([str(write_paths(tmp_path)), "--sep", ";", option, ""])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert option in error
+    assert "must not be empty" in error
