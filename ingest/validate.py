@@ -156,7 +156,7 @@ def build_rules(schema: TableSchema, columns: set[str], tolerance: timedelta) ->
     for name in schema.booleans:
         if name in columns:
             column = quote(name)
-            # DuckDB's cast also takes yes/no/y/n, which staging would read as false.
+            # DuckDB's cast also takes yes/no/y/n, which staging's `parse_boolean` reads as null.
             invalid = f"{_present(column)} and lower(trim({column})) not in {BOOLEAN_TEXTS}"
             rules.append(Rule(name, "not a boolean, expected true or false", invalid))
     for amount, currency in schema.currency_of.items():

@@ -15,7 +15,7 @@ from ml.attribution.paths import read_path_file
 from ml.errors import CommunityRevenueError
 
 
-def non_empty(text: str) -> str:
+def require_non_empty(text: str) -> str:
     """Return `text`, rejecting an empty separator, which pandas and `str.split` cannot use."""
     if not text:
         raise argparse.ArgumentTypeError("must not be empty")
@@ -37,11 +37,14 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("paths_file", help="CSV file of aggregated paths")
     parser.add_argument(
-        "--sep", type=non_empty, default=",", help="column separator of the CSV (default ',')"
+        "--sep",
+        type=require_non_empty,
+        default=",",
+        help="column separator of the CSV (default ',')",
     )
     parser.add_argument(
         "--path-sep",
-        type=non_empty,
+        type=require_non_empty,
         default=">",
         help="separator between channels in `path` (default '>')",
     )

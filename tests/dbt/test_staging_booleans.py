@@ -72,8 +72,8 @@ def test_attendance_reads_each_boolean_text(warehouse: Path) -> None:
 
 
 def test_deleted_deals_dropped_for_each_text(warehouse: Path) -> None:
-    kept = _read(warehouse, "select deal_id, false from staging.stg_hubspot__deals")
-    assert kept == _expected(keep=False)
+    live_deals = _read(warehouse, "select deal_id, false from staging.stg_hubspot__deals")
+    assert live_deals == _expected(keep=False)
 
 
 def test_slack_user_flags_read_each_text(warehouse: Path) -> None:

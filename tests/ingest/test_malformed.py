@@ -210,7 +210,7 @@ def test_csv_yes_no_boolean_is_quarantined(
     con: duckdb.DuckDBPyConnection, landing: Path, value: str
 ) -> None:
     # DuckDB casts yes/no/y/n to booleans, but staging reads only true/false/t/f/1/0, so
-    # such a value would silently become false there.
+    # such a value must go to quarantine instead of loading.
     write(
         landing / "events" / "attendance.csv",
         "registration_id,event_id,registered_at,attended\n"
