@@ -18,6 +18,10 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 EPOCH_PATTERN = r"[0-9]{1,11}(\.[0-9]+)?"
 
+# Boolean texts the loaders accept (compared trimmed and lower-cased), as the `parse_boolean`
+# dbt macro reads them in staging.
+BOOLEAN_TEXTS = "('true', 'false', 't', 'f', '1', '0')"
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -152,7 +156,8 @@ def build_rules(schema: TableSchema, columns: set[str], tolerance: timedelta) ->
     for name in schema.booleans:
         if name in columns:
             column = quote(name)
-            invalid = f"{_present(column)} and try_cast(trim({column}) as boolean) is null"
+            # DuckDB's cast also takes yes/no/y/n, which staging's `parse_boolean` reads as null.
+            invalid = f"{_present(column)} and lower(trim({column})) not in {BOOLEAN_TEXTS}"
             rules.append(Rule(name, "not a boolean, expected true or false", invalid))
     for amount, currency in schema.currency_of.items():
         if amount in columns and currency in columns:

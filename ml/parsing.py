@@ -39,14 +39,15 @@ def parse_times(
         ) from error
 
 
-def csv_row_lines(text: str) -> list[int]:
+def csv_row_lines(text: str, delimiter: str = ",") -> list[int]:
     """Return the line of a CSV text that each data row starts on, as pandas reads the rows.
 
     pandas skips lines that are empty or only white space (but keeps `,`), and a quoted
-    field may span lines, so the row number alone does not give the line.
+    field may span lines, so the row number alone does not give the line. `delimiter` is a
+    single character, as `csv.reader` takes it.
     """
     starts: list[int] = []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     line = reader.line_num
     for position, row in enumerate(reader):
         if position > 0 and (len(row) > 1 or (row and row[0].strip())):

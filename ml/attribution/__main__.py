@@ -15,6 +15,13 @@ from ml.attribution.paths import read_path_file
 from ml.errors import CommunityRevenueError
 
 
+def require_non_empty(text: str) -> str:
+    """Return `text`, rejecting an empty separator, which pandas and `str.split` cannot use."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
@@ -29,9 +36,17 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument("paths_file", help="CSV file of aggregated paths")
-    parser.add_argument("--sep", default=",", help="column separator of the CSV (default ',')")
     parser.add_argument(
-        "--path-sep", default=">", help="separator between channels in `path` (default '>')"
+        "--sep",
+        type=require_non_empty,
+        default=",",
+        help="column separator of the CSV (default ',')",
+    )
+    parser.add_argument(
+        "--path-sep",
+        type=require_non_empty,
+        default=">",
+        help="separator between channels in `path` (default '>')",
     )
     parser.add_argument(
         "--models",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ml.errors import InputFileError
+from ml.parsing import csv_row_lines
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +112,13 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
         InputFileError: The file is empty or unreadable, or no row has a path or a
             conversion. The header repeats a column or lacks a required one. The first data
             row has more fields than the header. A count is not a finite non-negative
-            number. Rows are numbered as in `ingest/`: data row 1 is line 2 of the file,
-            after the header.
+            number. Rows are numbered as in `ingest/`: data row 1 is the first line after
+            the header that is not empty, and the error names the row's line too.
     """
     try:
-        frame = pd.read_csv(path, sep=sep, dtype={"path": str})
+        # Every value is read as text and only an empty field is missing, so that a channel
+        # named "NA" or "null" stays a channel and a count of "True" is not read as 1.
+        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
         header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
     except pd.errors.EmptyDataError as error:
         raise InputFileError(
@@ -140,7 +143,7 @@ def read_path_file(path: str | Path, sep: str = ",", path_separator: str = ">") 
         if column not in frame.columns:
             frame[column] = 0.0
     for column in PATH_FILE_COLUMNS[1:]:
-        _check_counts(frame, column, path)
+        _check_counts(frame, column, path, sep)
         frame[column] = pd.to_numeric(frame[column]).astype(float)
     frame["path"] = frame["path"].fillna("").map(lambda text: split_path(text, path_separator))
     empty = frame["path"].map(len) == 0
@@ -195,24 +198,35 @@ def _check_layout(frame: pd.DataFrame, header: list[str], path: str | Path) -> N
         )
 
 
-def _check_counts(frame: pd.DataFrame, column: str, path: str | Path) -> None:
+def _check_counts(frame: pd.DataFrame, column: str, path: str | Path, sep: str) -> None:
     numbers = pd.to_numeric(frame[column], errors="coerce")
     bad = numbers.isna() | (numbers < 0) | np.isinf(numbers)
     if not bad.any():
         return
     index = int(np.flatnonzero(bad.to_numpy())[0])
     raw = frame[column].iloc[index]
-    if pd.isna(raw):
+    if pd.isna(raw) or not str(raw).strip():
         problem = "the value is empty"
     else:
-        value = raw.item() if isinstance(raw, np.generic) else raw
-        problem = f"value {value!r} is not a finite non-negative number"
+        problem = f"value {raw!r} is not a finite non-negative number"
     raise InputFileError(
         str(path),
-        f"{problem} (line {index + 2} of the file, counting the header line)",
+        f"{problem}{_describe_line(path, sep, index)}",
         row=index + 1,
         field=column,
     )
+
+
+def _describe_line(path: str | Path, sep: str, index: int) -> str:
+    """Name the file line that data row `index` (0-based) starts on, past blank lines."""
+    # pandas treats a separator longer than one character as a regular expression, which
+    # `csv.reader` cannot follow, so such files get no line.
+    if len(sep) != 1:
+        return ""
+    starts = csv_row_lines(Path(path).read_text(encoding="utf-8-sig"), delimiter=sep)
+    if index >= len(starts):
+        return ""
+    return f" (line {starts[index]} of the file, counting the header line)"
 
 
 def _warn_empty_paths(dropped: pd.DataFrame, path: str | Path, max_listed: int = 5) -> None:

@@ -29,6 +29,9 @@ def dbt_models(
     """Build the selected dbt seeds, models and tests against the warehouse file."""
     # profiles.yml reads the path from this variable; dbt runs as a child process.
     os.environ["CRM_DUCKDB_PATH"] = str(warehouse.path.resolve())
+    # DuckDB creates the file but not its folder, and the seeds may be the first step of a run
+    # to open the warehouse (`make run CRM_DUCKDB_PATH=data/real.duckdb` in a fresh clone).
+    warehouse.path.resolve().parent.mkdir(parents=True, exist_ok=True)
     # Dagster runs the project in several steps around the Python assets. A test that spans two
     # models (a relationships test) must wait for the step that builds the later one. dbt's
     # default, eager selection would run it as soon as either model is selected.

@@ -205,6 +205,27 @@ def test_csv_bad_numbers_and_booleans_are_quarantined(
     assert_accounting(con)
 
 
+@pytest.mark.parametrize("value", ["yes", "no", "Y", "n"])
+def test_csv_yes_no_boolean_is_quarantined(
+    con: duckdb.DuckDBPyConnection, landing: Path, value: str
+) -> None:
+    # DuckDB casts yes/no/y/n to booleans, but staging reads only true/false/t/f/1/0, so
+    # such a value must go to quarantine instead of loading.
+    write(
+        landing / "events" / "attendance.csv",
+        "registration_id,event_id,registered_at,attended\n"
+        f"r1,e1,2024-01-01T10:00:00Z,{value}\nr2,e1,2024-01-01T10:00:00Z, T \n",
+    )
+
+    attendance, _ = load_source(con, landing, "events")
+
+    assert attendance.rows_quarantined == 1
+    assert _rejections(con) == [
+        ("events/attendance.csv", 1, "attended", value, "not a boolean, expected true or false")
+    ]
+    assert_accounting(con)
+
+
 def test_negative_amount_and_missing_currency_are_quarantined(
     con: duckdb.DuckDBPyConnection, landing: Path
 ) -> None:

@@ -100,7 +100,7 @@ def test_negative_count_gives_row_and_line(tmp_path):
     message = str(caught.value)
     assert "row 3" in message
     assert "line 4 of the file" in message
-    assert "value -1 is not" in message
+    assert "value '-1' is not" in message
     assert "np.int64" not in message
 
 
@@ -222,3 +222,66 @@ def test_cli_unwritable_out_exits_with_error(tmp_path, capsys):
     error = capsys.readouterr().err
     assert f"error: cannot write {out}" in error
     assert "directory" in error
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param("path,total_conversions\n\na > b,1\n\nb,x\n", 5, id="blank lines"),
+        pytest.param('path,total_conversions\n"a >\nb",1\nb,x\n', 4, id="path over two lines"),
+        pytest.param("path,total_conversions\r\na > b,1\r\nb,x\r\n", 3, id="CRLF"),
+    ],
+)
+def test_bad_count_names_its_real_line(tmp_path, text, line):
+    path = tmp_path / "paths.csv"
+    path.write_bytes(text.encode())
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 2
+    assert f"line {line} of the file" in str(caught.value)
+
+
+def test_bad_count_line_with_other_separator(tmp_path):
+    path = tmp_path / "paths.csv"
+    path.write_text("path;total_conversions\n\na > b;1\nb;x\n")
+    with pytest.raises(InputFileError, match="line 4 of the file"):
+        read_path_file(path, sep=";")
+
+
+@pytest.mark.parametrize("value", ["True", "false", "NaN", "NA", "null"])
+def test_non_numeric_count_words_are_rejected(tmp_path, value):
+    path = tmp_path / "paths.csv"
+    path.write_text(f"path,total_conversions\na,1\na > b,{value}\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 2
+    assert caught.value.field == "total_conversions"
+    assert f"value {value!r} is not a finite non-negative number" in str(caught.value)
+
+
+def test_boolean_count_column_is_rejected(tmp_path):
+    # pandas reads a column of only True and False as booleans, which convert to 1 and 0.
+    path = tmp_path / "paths.csv"
+    path.write_text("path,total_conversions\na,True\nb,False\n")
+    with pytest.raises(InputFileError) as caught:
+        read_path_file(path)
+    assert caught.value.row == 1
+    assert "value 'True' is not a finite non-negative number" in str(caught.value)
+
+
+@pytest.mark.parametrize("channel", ["NA", "null", "None", "n/a", "NaN"])
+def test_channel_named_like_missing_value_is_kept(tmp_path, channel):
+    path = tmp_path / "paths.csv"
+    path.write_text(f"path,total_conversions\n{channel},1\n{channel} > b,2\n")
+    paths = read_path_file(path)
+    assert paths["path"].tolist() == [(channel,), (channel, "b")]
+
+
+@pytest.mark.parametrize("option", ["--sep", "--path-sep"])
+def test_cli_empty_separator_exits_with_error(tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as caught:
+        main([str(write_paths(tmp_path)), "--sep", ";", option, ""])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert option in error
+    assert "must not be empty" in error

@@ -20,7 +20,7 @@ renamed as (
         lower(nullif(trim(email), '')) as email,
         nullif(trim(full_name), '') as full_name,
         nullif(trim(company), '') as company_name,
-        lower(attended) = 'true' as has_attended,
+        {{ parse_boolean('attended') }} as has_attended,
 
         ---------- timestamps
         {{ parse_timestamp_utc('registered_at') }} as registered_at,

@@ -23,7 +23,7 @@ renamed as (
         {{ parse_timestamp_utc('property_createdate') }} as created_at
 
     from source
-    where coalesce(lower(_fivetran_deleted), 'false') != 'true'
+    where not coalesce({{ parse_boolean('_fivetran_deleted') }}, false)
 
 ),
 

@@ -20,8 +20,8 @@ renamed as (
         nullif(trim(title), '') as job_title,
 
         ---------- flags
-        coalesce(lower(is_bot) = 'true', false) as is_bot,
-        coalesce(lower(deleted) = 'true', false) as is_deleted
+        coalesce({{ parse_boolean('is_bot') }}, false) as is_bot,
+        coalesce({{ parse_boolean('deleted') }}, false) as is_deleted
 
     from source
 
