@@ -30,7 +30,9 @@ of the same six-week block. Whatever is constant for an account over a block can
    posterior (the prior fitted on every journey). When
    the deal's close time is known, only weeks early enough for a deal with the same sales
    cycle to close inside the window count: a later deal that would close after the window
-   is not a won deal of the window either.
+   is not a won deal of the window either. When the opportunity is an experiment's outcome,
+   only weeks that start before the unit's outcome window ends count
+   (`ml.attribution.timing_experiments`).
 
 It needs each credited conversion's opportunity creation time, and journeys without any
 conversion. It credits channels; `ml.attribution.timing_touches` splits each deal's channel
@@ -1149,8 +1151,11 @@ def _validated_inputs(
 def _hazard_events(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the opportunities opened on or before their journey's first win, as `event_at`."""
     won = frame[frame["conversion_type"] == "closed_won"]
-    first_win = won.groupby("journey_id")["converted_at"].min()
     opened = frame[frame["conversion_type"] == "opportunity_created"]
+    if won.empty:
+        # pandas cannot map through an empty series of time stamps.
+        return opened.rename(columns={"converted_at": "event_at"})
+    first_win = won.groupby("journey_id")["converted_at"].min()
     win_at = pd.to_datetime(opened["journey_id"].map(first_win), utc=True)
     before_win = win_at.isna() | (opened["converted_at"] <= win_at)
     return opened[before_win].rename(columns={"converted_at": "event_at"})
