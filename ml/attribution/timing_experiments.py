@@ -51,6 +51,10 @@ def timing_arm_credit(
     but no won deal is needed. The figures are summed net shares of the program's channels,
     so an opportunity can count for more than 1 when several channels each caused it.
 
+    NOTE: every outcome opportunity is credited with the hazard fitted on new-business
+    opportunities, including one opened after the account's first win (an expansion), whose
+    timing that hazard does not describe.
+
     Args:
         touches: `marts.fct_touches`, as for `timing_credit_table` (journeys are accounts).
         conversions: `marts.fct_conversions`, as for `timing_credit_table`.
@@ -127,6 +131,9 @@ def _arm_credit(
     )
     _, deals = _credit_opportunities(hazard, credited)
 
+    # NOTE: summing each channel's share (what removing that channel alone would lose) is
+    # not the share that removing all the program's channels at once would lose, and with
+    # two strong program channels the two can differ. The journey models' rows sum the same way.
     program = [deals.channels.index(channel) for channel in channels if channel in deals.channels]
     program_share = deals.net_share[program].sum(axis=0)
     group = outcomes["group"].to_numpy()[deals.rows]
