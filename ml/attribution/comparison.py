@@ -8,8 +8,8 @@ outcome conversions: `credited_treatment` in the treated arm, and `credited_diff
 treated arm's credit minus the control arm's scaled to the treated arm's size. When the
 program works through touches the models see, `credited_difference` should land inside the
 lift's interval. When it works through something the touches do not record, it stays near 0.
-The journey models' credit comes from `attribution.credits`; the timing model, which is fitted
-on its own, adds a row with an interval from its coefficient draws
+The journey models' credit comes from `attribution.credits`. The timing model is fitted on its
+own and adds a row with an interval from its coefficient draws
 (`ml.attribution.timing_experiments`).
 """
 
@@ -158,7 +158,7 @@ def compare_experiments(
         One row per experiment and model with `COMPARISON_COLUMNS`. Only the timing rows
         have `credited_difference_lower` and `credited_difference_upper`, from the model's
         coefficient draws (NaN with `interval_draws=0`). When the timing model cannot run,
-        its rows are absent and a warning says why.
+        its rows are absent and a warning gives the reason.
 
     Raises:
         ConfigurationError: `timing` is given without `touches`.

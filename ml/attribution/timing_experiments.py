@@ -58,11 +58,11 @@ def timing_arm_credit(
     Args:
         touches: `marts.fct_touches`, as for `timing_credit_table` (journeys are accounts).
         conversions: `marts.fct_conversions`, as for `timing_credit_table`.
-        outcomes: One row per experiment and outcome opportunity, with `OUTCOME_COLUMNS`:
-            `converted_at` is when the opportunity opened, `window_end` the end of the
-            unit's outcome window, `group` `treatment` or `control`, and `weight` the
-            opportunity's weight in `credited_difference` (1 in the treated arm, minus the
-            treated arm's size over the control arm's in the control arm).
+        outcomes: One row per experiment and outcome opportunity, with `OUTCOME_COLUMNS`.
+            `converted_at` is when the opportunity opened and `window_end` the end of the
+            unit's outcome window. `group` is `treatment` or `control`. `weight` is the
+            opportunity's weight in `credited_difference`: 1 in the treated arm, and minus
+            the treated arm's size over the control arm's in the control arm.
         experiment_channels: Every experiment to report, to its program's channels. An
             experiment without outcome rows gets 0.
         config: Timing model settings. With `interval_draws` above 0 the difference gets
@@ -116,8 +116,8 @@ def _arm_credit(
     """Return one experiment's row of `ARM_CREDIT_COLUMNS`."""
     row: dict[str, float | str] = dict.fromkeys(ARM_CREDIT_COLUMNS, 0.0)
     row["experiment_id"] = experiment_id
-    draws_wanted = hazard.config.interval_draws > 0
-    if not draws_wanted:
+    has_draws = hazard.config.interval_draws > 0
+    if not has_draws:
         row["credited_difference_lower"] = row["credited_difference_upper"] = float("nan")
     if outcomes.empty:
         return row
@@ -141,9 +141,9 @@ def _arm_credit(
     row["credited_treatment"] = float(program_share[group == "treatment"].sum())
     row["credited_control"] = float(program_share[group == "control"].sum())
     row["credited_difference"] = float(program_share @ weight)
-    # Without a credited opportunity inside the window there are no draws, and every draw
-    # would credit 0, which the zeros already in `row` say.
-    if draws_wanted and len(deals.value_draws):
+    # Without a credited opportunity inside the window there are no draws. Every draw would
+    # credit 0, so `row` keeps its zeros.
+    if has_draws and len(deals.value_draws):
         tail = (1 - confidence) / 2
         drawn = deals.value_draws[:, program].sum(axis=1)
         lower, upper = np.quantile(drawn, [tail, 1 - tail])

@@ -131,7 +131,7 @@ def test_outcome_window_end_limits_net_credit(world):
     end = START + pd.Timedelta(weeks=WEEKS)
     plain = timing_attribution(touches, events, events, START, end, config)
     # A window that ends when the opportunity opens leaves no later week to replace it, so
-    # net credit equals gross; a half-year window leaves fewer such weeks than the data.
+    # net credit equals gross. A half-year window leaves fewer such weeks than the data.
     at_event = events.assign(outcome_window_end=events["event_at"])
     half_year = events.assign(outcome_window_end=events["event_at"] + pd.Timedelta(weeks=26))
     unknown = events.assign(outcome_window_end=pd.NaT)

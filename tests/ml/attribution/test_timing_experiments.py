@@ -43,7 +43,7 @@ def experiment_world(
     """Return touches, conversions, units and the true incremental outcomes of an experiment.
 
     Every account has chat and web touches in random weeks and opens at most one
-    opportunity; intent, constant per account, raises its weekly log-odds. Chat exposure
+    opportunity. Intent, constant per account, raises its weekly log-odds. Chat exposure
     (decay 0.7) raises them by up to `chat_effect`, web touches do nothing. Half the
     accounts, drawn at random, get extra chat touches during the 26-week window that starts
     at their assignment in week 26. The same uniform draws decide each week with and
