@@ -141,6 +141,8 @@ EXPERIMENT_COMPARISON = Figure(
             measured_incremental_lower,
             measured_incremental_upper,
             credited_difference,
+            credited_difference_lower,
+            credited_difference_upper,
             is_credit_within_interval
         from marts.fct_experiment_comparison
         order by program, attribution_model
@@ -149,7 +151,8 @@ EXPERIMENT_COMPARISON = Figure(
         "For each holdout experiment, the outcomes the program caused (lift times treated "
         "accounts, 95% interval) next to the credit each attribution model gives the "
         "program's channels. A model whose credit falls outside the interval over- or "
-        "under-credits the program."
+        "under-credits the program. Only the timing model's credit has an interval, from "
+        "its coefficient draws."
     ),
 )
 

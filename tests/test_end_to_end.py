@@ -260,6 +260,25 @@ def test_consent_report_has_timing_rows(simulated_run: PipelineRun):
     assert (rows["revenue_shift"] != 0).any()
 
 
+def test_experiment_comparison_has_timing_row(simulated_run: PipelineRun):
+    table = _query(simulated_run, "select * from marts.fct_experiment_comparison")
+    timing = table[table["attribution_model"] == "timing"].set_index("experiment_id")
+    journey = table[table["attribution_model"] != "timing"]
+    measured = ["treatment_units", "control_units", "measured_incremental"]
+
+    assert set(timing.index) == set(table["experiment_id"])
+    assert len(timing) == table["experiment_id"].nunique()
+    for row in journey.itertuples():
+        for column in measured:
+            assert getattr(row, column) == timing.loc[row.experiment_id, column], column
+    assert journey["credited_difference_lower"].isna().all()
+    assert (timing["credited_treatment"] >= 0).all()
+    assert (timing["credited_control"] >= 0).all()
+    assert (timing["credited_difference_lower"] <= timing["credited_difference_upper"]).all()
+    metadata = _materialization_metadata(simulated_run, ["attribution", "experiment_comparison"])
+    assert metadata["timing_model_included"].value is True
+
+
 def test_timing_credit_covers_won_new_business(simulated_run: PipelineRun):
     timing = _query(simulated_run, "select * from marts.fct_channel_timing_credit")
     deals = pd.read_csv(simulated_run.truth_dir / "deals.csv")

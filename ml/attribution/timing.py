@@ -30,7 +30,9 @@ of the same six-week block. Whatever is constant for an account over a block can
    posterior (the prior fitted on every journey). When
    the deal's close time is known, only weeks early enough for a deal with the same sales
    cycle to close inside the window count: a later deal that would close after the window
-   is not a won deal of the window either.
+   is not a won deal of the window either. When the opportunity is an experiment's outcome,
+   only weeks that start before the unit's outcome window ends count
+   (`ml.attribution.timing_experiments`).
 
 It needs each credited conversion's opportunity creation time, and journeys without any
 conversion. It credits channels; `ml.attribution.timing_touches` splits each deal's channel
@@ -79,6 +81,9 @@ SHAPE_SEARCH_STEPS = 4
 # The 2.5% and 97.5% quantiles need a draw in each tail: with fewer than 40 draws the
 # interval is the range of the draws, and one draw gives an interval of zero width.
 MIN_INTERVAL_DRAWS = 40
+# Optional column of `timing_attribution`'s credited opportunities: the end of the window in
+# which each counts as an outcome, which also bounds the later opportunities that replace it.
+OUTCOME_WINDOW_END = "outcome_window_end"
 
 
 @dataclass(frozen=True)
@@ -469,6 +474,10 @@ def timing_attribution(
             optionally `closed_at` (when the deal closed). With `closed_at`, the net
             credit counts a later opportunity only if it would have closed before `end`
             after the same sales cycle; a missing `closed_at` sets no such limit.
+            Optionally `outcome_window_end` (`OUTCOME_WINDOW_END`), the end of the window
+            in which the opportunity counts as an outcome, such as an experiment's. The net
+            credit then counts a later opportunity only in weeks that start before it; a
+            missing value sets no such limit. With both columns both limits apply.
         start: Start of the first week.
         end: End of the window; weeks start every 7 days from `start` until `end`.
         config: Settings; defaults to `TimingConfig()`.
@@ -478,31 +487,32 @@ def timing_attribution(
 
     Raises:
         AttributionInputError: A column is missing, a journey id or channel is blank, a time
-            stamp does not parse, a value is not a finite number or a deal closes before its
-            opportunity opened.
+            stamp does not parse, a value is not a finite number, or a deal closes or its
+            outcome window ends before its opportunity opened.
         ValueError: When no opportunity falls inside the window.
     """
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     events = _checked(events, "events", ("journey_id",), "event_at")
     credited = _checked(credited, "credited", ("journey_id",), "event_at", ("value",))
-    if "closed_at" in credited.columns:
-        credited["closed_at"] = _close_times(credited)
+    for column in ("closed_at", OUTCOME_WINDOW_END):
+        if column in credited.columns:
+            credited[column] = _optional_times(credited, column)
     return _fit_and_credit(touches, events, credited, start, end, config or TimingConfig())
 
 
-def _close_times(credited: pd.DataFrame) -> pd.Series:
-    """Parse `closed_at`, allowing missing values but not unparseable or early ones."""
-    closed = _utc_times(credited["closed_at"])
-    present = credited["closed_at"].notna()
-    _reject_rows(credited, present & closed.isna(), "credited", "closed_at", "a time stamp")
+def _optional_times(credited: pd.DataFrame, column: str) -> pd.Series:
+    """Parse `column`, allowing missing values but not unparseable or early ones."""
+    times = _utc_times(credited[column])
+    present = credited[column].notna()
+    _reject_rows(credited, present & times.isna(), "credited", column, "a time stamp")
     _reject_rows(
         credited,
-        closed < credited["event_at"],
+        times < credited["event_at"],
         "credited",
-        "closed_at",
+        column,
         "a time on or after the opportunity's event_at",
     )
-    return closed
+    return times
 
 
 def _fit_and_credit(
@@ -531,6 +541,8 @@ class _DealCredit:
         decays: Weekly decay of each channel's touches.
         start: Start of the first week.
         weeks: Weeks in the window.
+        value_draws: Each coefficient draw's credited value per channel, the net shares
+            times the deals' values (draws x channels; no rows without draws).
     """
 
     rows: np.ndarray
@@ -542,6 +554,42 @@ class _DealCredit:
     decays: np.ndarray
     start: pd.Timestamp
     weeks: int
+    value_draws: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+
+@dataclass(frozen=True)
+class _FittedHazard:
+    """A fitted weekly hazard, ready to credit any set of opportunities of its journeys.
+
+    Attributes:
+        start: Start of the first week.
+        end: End of the window.
+        weeks: Weeks in the window.
+        channels: Channels, in the order of the coefficients and of `exposure`'s axis 1.
+        journeys: Journey ids, in the order of `exposure`'s axis 0.
+        exposure: Exposure per (journey, channel, week).
+        months: Calendar-month indicators per week.
+        fit: Coefficients, information matrix, log-likelihood and shapes.
+        standard_errors: Standard error of every coefficient, months included.
+        level_shape: Shape of each journey's gamma posterior of its hazard level.
+        level_rate: Rate of that posterior.
+        events: Opportunities the hazard was fitted on.
+        config: Settings of the fit, also used by the credit step.
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    weeks: int
+    channels: list[str]
+    journeys: pd.Index
+    exposure: np.ndarray
+    months: np.ndarray
+    fit: _HazardFit
+    standard_errors: np.ndarray
+    level_shape: np.ndarray
+    level_rate: np.ndarray
+    events: int
+    config: TimingConfig
 
 
 def _fit_deals(
@@ -553,6 +601,21 @@ def _fit_deals(
     config: TimingConfig,
 ) -> tuple[TimingResult, _DealCredit]:
     """Run `_fit_and_credit`, also returning each credited deal's net share per channel."""
+    return _credit_opportunities(_fit_timing_hazard(touches, events, start, end, config), credited)
+
+
+def _fit_timing_hazard(
+    touches: pd.DataFrame,
+    events: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    config: TimingConfig,
+) -> _FittedHazard:
+    """Fit the weekly hazard and each journey's level on validated touches and events.
+
+    Raises:
+        ValueError: When no opportunity falls inside the window.
+    """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     start = start.tz_localize("UTC") if start.tzinfo is None else start
     end = end.tz_localize("UTC") if end.tzinfo is None else end
@@ -586,61 +649,84 @@ def _fit_deals(
     }
     problem = _Problem(counts, channels, months, strata, config)
     fit = _fit_hazard(problem, shapes, np.zeros(len(channels) + months.shape[1]))
-    beta, shapes = fit.beta, fit.shapes
     standard_errors = np.sqrt(np.clip(np.diag(np.linalg.inv(fit.information)), 0, None))
-    _warn_of_separation(channels, beta, standard_errors, config.penalty)
+    _warn_of_separation(channels, fit.beta, standard_errors, config.penalty)
     exposure = np.stack(
         [
-            _channel_exposure(counts, column, shapes[channel])
+            _channel_exposure(counts, column, fit.shapes[channel])
             for column, channel in enumerate(channels)
         ],
         axis=1,
     )
-    log_relative = np.einsum("jcw,c->jw", exposure, beta[: len(channels)])
-    log_relative += (months @ beta[len(channels) :])[None, :]
+    log_relative = np.einsum("jcw,c->jw", exposure, fit.beta[: len(channels)])
+    log_relative += (months @ fit.beta[len(channels) :])[None, :]
     level_shape, level_rate = _account_levels(log_relative, event_journey, event_week)
+    return _FittedHazard(
+        start=start,
+        end=end,
+        weeks=weeks,
+        channels=channels,
+        journeys=journeys,
+        exposure=exposure,
+        months=months,
+        fit=fit,
+        standard_errors=standard_errors,
+        level_shape=level_shape,
+        level_rate=level_rate,
+        events=len(event_week),
+        config=config,
+    )
 
+
+def _credit_opportunities(
+    hazard: _FittedHazard, credited: pd.DataFrame
+) -> tuple[TimingResult, _DealCredit]:
+    """Credit validated opportunities with a fitted hazard, as `timing_attribution` documents."""
+    start, weeks, channels, config = hazard.start, hazard.weeks, hazard.channels, hazard.config
+    beta, standard_errors = hazard.fit.beta, hazard.standard_errors
     # The credit uses the coefficients shrunk towards 0 by `shrinkage` standard errors.
     credited_beta = _shrunk(
         beta[: len(channels)], standard_errors[: len(channels)], config.shrinkage
     )
 
     credited_week = _week_index(credited["event_at"], start)
-    credited_journey = journeys.get_indexer(credited["journey_id"])
+    credited_journey = hazard.journeys.get_indexer(credited["journey_id"])
     keep = (credited_week >= 0) & (credited_week < weeks) & (credited_journey >= 0)
     if not keep.all():
         logger.warning(
-            "timing attribution: %d of %d credited opportunities fall outside %s to %s and "
-            "are left out",
-            int((~keep).sum()), len(keep), start, end,
+            "timing attribution: %d of %d credited opportunities fall outside %s to %s or "
+            "belong to a journey without touches or opportunities, and are left out",
+            int((~keep).sum()), len(keep), start, hazard.end,
         )  # fmt: skip
     credited_week, credited_journey = credited_week[keep], credited_journey[keep]
     values = credited["value"].to_numpy(dtype=float)[keep]
     later = np.arange(weeks)[None, :] > credited_week[:, None]
     if "closed_at" in credited.columns:
-        later &= _closes_in_window(credited[keep], start, end, weeks)
+        later &= _closes_in_window(credited[keep], start, hazard.end, weeks)
+    if OUTCOME_WINDOW_END in credited.columns:
+        later &= _weeks_starting_before(credited.loc[keep, OUTCOME_WINDOW_END], start, weeks)
     deals = _CreditedDeals(
-        exposure=exposure[credited_journey],
+        exposure=hazard.exposure[credited_journey],
         week=credited_week,
-        level_shape=level_shape[credited_journey],
-        level_rate=level_rate[credited_journey],
+        level_shape=hazard.level_shape[credited_journey],
+        level_rate=hazard.level_rate[credited_journey],
         later=later,
-        months=months,
+        months=hazard.months,
     )
     gross_share, net_share = _credit(deals, beta, credited_beta)
     credit_draws, value_draws = _credit_draws(
-        deals, values, beta, fit.information, standard_errors, config
+        deals, values, beta, hazard.fit.information, standard_errors, config
     )
     result = TimingResult(
         coefficients=dict(zip(channels, beta[: len(channels)].tolist(), strict=True)),
         standard_errors=dict(zip(channels, standard_errors[: len(channels)].tolist(), strict=True)),
-        shapes=shapes,
+        shapes=hazard.fit.shapes,
         gross_conversions=dict(zip(channels, gross_share.sum(axis=1).tolist(), strict=True)),
         credited_conversions=dict(zip(channels, net_share.sum(axis=1).tolist(), strict=True)),
         credited_values=dict(zip(channels, (net_share @ values).tolist(), strict=True)),
-        events=len(event_week),
+        events=hazard.events,
         credited_events=len(credited_week),
-        log_likelihood=fit.log_likelihood,
+        log_likelihood=hazard.fit.log_likelihood,
         credited_intervals=_intervals(channels, credit_draws),
         share_intervals=_intervals(channels, _shares_of(credit_draws)),
         value_intervals=_intervals(channels, value_draws),
@@ -648,14 +734,15 @@ def _fit_deals(
     )
     deal_credit = _DealCredit(
         rows=np.flatnonzero(keep),
-        journeys=journeys,
+        journeys=hazard.journeys,
         journey=credited_journey,
         week=credited_week,
         net_share=net_share,
         channels=channels,
-        decays=np.array([shapes[channel][0] for channel in channels], dtype=float),
+        decays=np.array([hazard.fit.shapes[channel][0] for channel in channels], dtype=float),
         start=start,
         weeks=weeks,
+        value_draws=value_draws,
     )
     return result, deal_credit
 
@@ -781,6 +868,17 @@ def _closes_in_window(
     latest_open = (end - start).total_seconds() - np.clip(np.nan_to_num(cycle, nan=0.0), 0, None)
     week_start = np.arange(weeks) * SECONDS_PER_WEEK
     return week_start[None, :] < latest_open[:, None]
+
+
+def _weeks_starting_before(limits: pd.Series, start: pd.Timestamp, weeks: int) -> np.ndarray:
+    """Mark, per credited deal and week, whether the week starts before the deal's limit.
+
+    A missing limit marks every week.
+    """
+    seconds = (limits - start).dt.total_seconds().to_numpy()
+    seconds = np.nan_to_num(seconds, nan=np.inf)
+    week_start = np.arange(weeks) * SECONDS_PER_WEEK
+    return week_start[None, :] < seconds[:, None]
 
 
 EXPOSURE_MEMORY_WEEKS = 52
@@ -947,6 +1045,61 @@ def _timing_inputs(
 
     The credited deals keep the won rows' `conversion_id` when `conversions` has one.
     """
+    touches, frame = _validated_inputs(touches, conversions, as_of)
+    if touches.empty or frame.empty:
+        return None
+    won = frame[frame["conversion_type"] == "closed_won"]
+    if won.empty:
+        logger.warning(
+            "timing attribution: no closed_won conversion to credit; conversion types found: %s",
+            sorted(frame["conversion_type"].unique()),
+        )
+        return None
+    opened = frame[frame["conversion_type"] == "opportunity_created"]
+    _warn_of_deals_won_before_opening(won, opened)
+    events = _hazard_events(frame)
+    # A missing opportunity_id matches nothing (pandas would pair missing with missing).
+    credited = (
+        won[won["opportunity_id"].notna()]
+        .rename(columns={"converted_at": "closed_at"})
+        .merge(
+            events.loc[
+                events["opportunity_id"].notna(), ["journey_id", "opportunity_id", "event_at"]
+            ],
+            on=["journey_id", "opportunity_id"],
+            how="inner",
+        )
+        .rename(columns={"revenue": "value"})
+    )
+    if events.empty or credited.empty:
+        return None
+    return _hazard_window(touches, events, frame, credited)
+
+
+def _hazard_inputs(
+    touches: pd.DataFrame, conversions: pd.DataFrame, as_of: pd.Timestamp | None
+) -> _TimingInputs | None:
+    """Validate and select the hazard's touches and events as `timing_credit_table` does.
+
+    The result credits nothing (`credited` has no rows); it is None when there is no touch
+    or opportunity. Unlike `timing_credit_table`, no won deal is needed.
+    """
+    touches, frame = _validated_inputs(touches, conversions, as_of)
+    if touches.empty or frame.empty:
+        return None
+    events = _hazard_events(frame)
+    if events.empty:
+        return None
+    return _hazard_window(touches, events, frame, pd.DataFrame())
+
+
+def _validated_inputs(
+    touches: pd.DataFrame, conversions: pd.DataFrame, as_of: pd.Timestamp | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check touches and conversions as `timing_credit_table` documents.
+
+    Conversions dated more than a day after `as_of` are left out with a warning.
+    """
     touches = _checked(touches, "touches", ("journey_id", "channel"), "touched_at")
     if "touch_id" in touches.columns:
         _reject_rows(
@@ -987,36 +1140,26 @@ def _timing_inputs(
     )
     if as_of is not None:
         frame = _drop_future_conversions(frame, as_of)
-    if touches.empty or frame.empty:
-        return None
+    return touches, frame
+
+
+def _hazard_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the opportunities opened on or before their journey's first win, as `event_at`."""
     won = frame[frame["conversion_type"] == "closed_won"]
-    if won.empty:
-        logger.warning(
-            "timing attribution: no closed_won conversion to credit; conversion types found: %s",
-            sorted(frame["conversion_type"].unique()),
-        )
-        return None
-    first_win = won.groupby("journey_id")["converted_at"].min()
     opened = frame[frame["conversion_type"] == "opportunity_created"]
-    _warn_of_deals_won_before_opening(won, opened)
+    if won.empty:
+        # pandas cannot map through an empty series of time stamps.
+        return opened.rename(columns={"converted_at": "event_at"})
+    first_win = won.groupby("journey_id")["converted_at"].min()
     win_at = pd.to_datetime(opened["journey_id"].map(first_win), utc=True)
     before_win = win_at.isna() | (opened["converted_at"] <= win_at)
-    events = opened[before_win].rename(columns={"converted_at": "event_at"})
-    # A missing opportunity_id matches nothing (pandas would pair missing with missing).
-    credited = (
-        won[won["opportunity_id"].notna()]
-        .rename(columns={"converted_at": "closed_at"})
-        .merge(
-            events.loc[
-                events["opportunity_id"].notna(), ["journey_id", "opportunity_id", "event_at"]
-            ],
-            on=["journey_id", "opportunity_id"],
-            how="inner",
-        )
-        .rename(columns={"revenue": "value"})
-    )
-    if events.empty or credited.empty:
-        return None
+    return opened[before_win].rename(columns={"converted_at": "event_at"})
+
+
+def _hazard_window(
+    touches: pd.DataFrame, events: pd.DataFrame, frame: pd.DataFrame, credited: pd.DataFrame
+) -> _TimingInputs | None:
+    """Leave out old touches and set the weeks' window; None when no touch is left."""
     # A touch a year before the first opportunity keeps at most 0.9 ** 52 of its weight, so
     # older touches are left out. A warehouse that also contains an older funnel (Olist, say)
     # then does not stretch the weekly arrays over years without opportunities.

@@ -21,6 +21,7 @@ from ml.attribution.sensitivity import (
     touch_records_from_activities,
     with_main_clustering,
 )
+from ml.attribution.timing import TimingConfig
 from ml.attribution.timing_bootstrap import TimingBootstrapConfig, bootstrap_timing_intervals
 from ml.attribution.timing_reports import REPORT_TIMING_CONFIG, TIMING_MODEL
 from ml.attribution.timing_touches import timing_credit_tables
@@ -163,8 +164,11 @@ def attribution_credits(
         AssetSpec(
             ["attribution", "experiment_comparison"],
             group_name="attribution",
-            deps=[CONVERSIONS, CREDITS, ASSIGNMENTS, COMPANIES],
-            description="Each experiment's measured lift beside every model's program credit.",
+            deps=[TOUCHES, CONVERSIONS, CREDITS, ASSIGNMENTS, COMPANIES],
+            description=(
+                "Each experiment's measured lift beside every model's program credit, the "
+                "timing model's with an interval."
+            ),
         ),
     ]
 )
@@ -179,7 +183,9 @@ def attribution_sensitivity(
     would rerun its credit step at every threshold. A threshold where the timing model cannot
     run has no timing rows, and the log has a warning saying why. The experiment comparison
     puts each experiment's measured lift next to the opportunities each model credits the
-    program's channels. See docs/attribution.md.
+    program's channels, the timing model included (with an interval from its coefficient
+    draws, which are cheap on the few outcome opportunities). Without a timing row, the log
+    has a warning saying why. See docs/attribution.md.
     """
     settings = AttributionConfig(lookback_days=config.lookback_days)
     with warehouse.get_connection() as con:
@@ -213,7 +219,15 @@ def attribution_sensitivity(
         as_of=pd.Timestamp.now(tz="UTC"),
     )
     units = assign_company_journeys(assignments, companies)
-    comparison = compare_experiments(units, conversions, credits, EXPERIMENT_CHANNELS)
+    comparison = compare_experiments(
+        units,
+        conversions,
+        credits,
+        EXPERIMENT_CHANNELS,
+        touches=touches,
+        timing=TimingConfig(),
+        as_of=pd.Timestamp.now(tz="UTC"),
+    )
 
     with warehouse.get_connection() as con:
         replace_table(con, "attribution", "threshold_sensitivity", sensitivity)
@@ -233,7 +247,11 @@ def attribution_sensitivity(
     )
     yield MaterializeResult(
         asset_key=["attribution", "experiment_comparison"],
-        metadata={"rows": len(comparison), "experiments": int(units["experiment_id"].nunique())},
+        metadata={
+            "rows": len(comparison),
+            "experiments": int(units["experiment_id"].nunique()),
+            "timing_model_included": bool((comparison["model"] == TIMING_MODEL).any()),
+        },
     )
 
 

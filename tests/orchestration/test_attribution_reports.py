@@ -63,13 +63,21 @@ def test_reports_without_opportunities_keep_other_models(
         if record.levelno == logging.WARNING
         and "timing model rows are absent" in record.getMessage()
     ]
-    assert len(warnings) == 2
+    assert len(warnings) == 3
     assert sum("threshold sensitivity" in message for message in warnings) == 1
     assert sum("consent report" in message for message in warnings) == 1
+    assert sum("experiment comparison" in message for message in warnings) == 1
     assert all("no opportunity_created conversion" in message for message in warnings)
+    comparison_models = {
+        row[0]
+        for row in _read(warehouse, "select distinct model from attribution.experiment_comparison")
+    }
+    assert "timing" not in comparison_models
+    assert "counterfactual" in comparison_models
     metadata = {
         event.asset_key.path[-1]: event.event_specific_data.materialization.metadata
         for event in result.get_asset_materialization_events()
     }
     assert metadata["threshold_sensitivity"]["thresholds_with_timing"].value == []
     assert metadata["consent_shift"]["timing_model_included"].value is False
+    assert metadata["experiment_comparison"]["timing_model_included"].value is False

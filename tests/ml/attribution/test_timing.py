@@ -125,6 +125,51 @@ def test_close_time_limits_net_credit(world):
         assert result.credited_conversions == pytest.approx(plain.credited_conversions)
 
 
+def test_outcome_window_end_limits_net_credit(world):
+    touches, events = world
+    config = TimingConfig(select_shapes=False, default_decay=DECAY, default_saturation=SATURATION)
+    end = START + pd.Timedelta(weeks=WEEKS)
+    plain = timing_attribution(touches, events, events, START, end, config)
+    # A window that ends when the opportunity opens leaves no later week to replace it, so
+    # net credit equals gross. A half-year window leaves fewer such weeks than the data.
+    at_event = events.assign(outcome_window_end=events["event_at"])
+    half_year = events.assign(outcome_window_end=events["event_at"] + pd.Timedelta(weeks=26))
+    unknown = events.assign(outcome_window_end=pd.NaT)
+    # A deal that closes at the data's end leaves no week for a later deal to close in, so
+    # with both limits the close time still removes every later week.
+    closed = half_year.assign(closed_at=end)
+
+    at_event_result = timing_attribution(touches, events, at_event, START, end, config)
+    half_year_result = timing_attribution(touches, events, half_year, START, end, config)
+    unknown_result = timing_attribution(touches, events, unknown, START, end, config)
+    both_result = timing_attribution(touches, events, closed, START, end, config)
+
+    assert at_event_result.credited_conversions == pytest.approx(plain.gross_conversions)
+    assert (
+        plain.credited_conversions["event"]
+        < half_year_result.credited_conversions["event"]
+        < at_event_result.credited_conversions["event"]
+    )
+    assert unknown_result.credited_conversions == pytest.approx(plain.credited_conversions)
+    assert both_result.credited_conversions == pytest.approx(plain.gross_conversions)
+
+
+@pytest.mark.parametrize(
+    ("window_end", "expected"),
+    [("not a date", "a time stamp"), ("2020-01-01", "on or after the opportunity's event_at")],
+)
+def test_bad_outcome_window_end_names_row_and_field(world, window_end, expected):
+    touches, events = world
+    credited = events.head(3).assign(outcome_window_end=None)
+    credited.loc[2, "outcome_window_end"] = window_end
+    end = START + pd.Timedelta(weeks=WEEKS)
+    with pytest.raises(
+        AttributionInputError,
+        match=f"credited, row 2, field 'outcome_window_end'.*{expected}",
+    ):
+        timing_attribution(touches, events, credited, START, end, FIXED)
+
+
 def test_net_credit_averages_over_the_level_posterior():
     # One deal opened in week 0 of 3, one channel at exposure 1 with coefficient log 2: the
     # channel caused half of it. Without the channel the relative hazard of each later week

@@ -33,7 +33,9 @@ renamed as (
         ---------- model credit
         cast(credited_treatment as double) as credited_treatment,
         cast(credited_control as double) as credited_control,
-        cast(credited_difference as double) as credited_difference
+        cast(credited_difference as double) as credited_difference,
+        cast(credited_difference_lower as double) as credited_difference_lower,
+        cast(credited_difference_upper as double) as credited_difference_upper
 
     from source
 
