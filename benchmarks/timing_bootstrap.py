@@ -9,7 +9,7 @@ It fits the timing model once with the default settings (selected decays, 200 co
 draws), as the `attribution_timing_credit` asset does, then runs `bootstrap_timing_intervals`
 with `--samples` resamples of accounts. On a simulated world it also counts the channels
 whose true share (`truth/channel_effects.csv`) lies inside each kind of 95% interval: the
-coefficient-draw interval, which holds the picked decays fixed, and the bootstrap interval,
+coefficient-draw interval, which keeps the picked decays fixed, and the bootstrap interval,
 which picks them again on every resample. The last printed line is one JSON object of
 figures.
 """
@@ -51,6 +51,7 @@ def measure(
         touches, conversions, bootstrap=TimingBootstrapConfig(samples=samples)
     )
     bootstrap_seconds = time.perf_counter() - began
+
     figures: dict[str, Any] = {
         "touches": len(touches),
         "channels": len(channels),
@@ -62,9 +63,11 @@ def measure(
     }
     if truth is None:
         return figures
+
     table = channels.merge(intervals, on="channel", suffixes=("", "_boot")).set_index("channel")
     draws = coverage(table["share_lower"], table["share_upper"], truth)
     boot = coverage(table["share_lower_boot"], table["share_upper_boot"], truth)
+
     shown = pd.DataFrame(
         {
             "true share": truth.reindex(table.index),

@@ -44,7 +44,8 @@ TIMING_INTERVAL_COLUMNS = [
     "share_upper",
     "resamples",
 ]
-# Separates an account id from its copy number in a resample; ids never contain it.
+# Separates an account id from its copy number in a resample. It is a control character, so a
+# copy's id can only collide with another account's id if that id contains it.
 COPY_SEPARATOR = "\x1f"
 
 

@@ -259,8 +259,9 @@ class TimingRunConfig(Config):
     """Settings of the timing model's run that an analyst may change in the launchpad."""
 
     timing_bootstrap_samples: int = 100
-    """Resamples of accounts behind the timing model's bootstrap intervals; each refits the
-    model (about a third of a second on the 1,000-member demo). 0 skips them."""
+    """Resamples of accounts behind the timing model's bootstrap intervals. Each refits the
+    model, which took 0.4 s on the 1,000-member demo and 1 to 2 s at 5,000 members
+    (docs/benchmarks.md). 0 skips them."""
 
 
 @multi_asset(
