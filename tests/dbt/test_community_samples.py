@@ -47,7 +47,8 @@ def test_discord_sample_reaches_activities(tmp_path: Path) -> None:
     )
     records = _rows(
         warehouse,
-        "select record_id, handle, full_name from intermediate.int_identity__person_records_unioned "
+        "select record_id, handle, full_name "
+        "from intermediate.int_identity__person_records_unioned "
         "where source = 'discord' order by record_id",
     )
     # Of the 7 messages, msg005 is a bot's and msg007 a pin notice: neither is an activity.

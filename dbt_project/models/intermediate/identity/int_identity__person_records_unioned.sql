@@ -97,10 +97,24 @@ discourse_records as (
 
 ),
 
-discord_records as (
+discord_authors as (
 
     -- The export has no member list: each message author is a record, with the profile of
-    -- their latest message. A nickname equal to the user name adds no name.
+    -- their latest message.
+    select
+        author_id,
+        arg_max(author_handle, sent_at) as author_handle,
+        arg_max(author_nickname, sent_at) as author_nickname,
+        min(sent_at) as first_seen_at
+    from discord_messages
+    where not is_bot
+    group by author_id
+
+),
+
+discord_records as (
+
+    -- A nickname equal to the user name adds no name.
     select
         'discord' as source,
         author_id as source_record_id,
@@ -108,22 +122,14 @@ discord_records as (
         null as first_name,
         null as last_name,
         case
-            when lower(author_nickname) is distinct from lower(author_handle) then author_nickname
+            when coalesce(lower(author_nickname) != lower(author_handle), true)
+                then author_nickname
         end as full_name,
         author_handle as handle,
         null as company_name,
         null as crm_contact_id,
         first_seen_at
-    from (
-        select
-            author_id,
-            arg_max(author_handle, sent_at) as author_handle,
-            arg_max(author_nickname, sent_at) as author_nickname,
-            min(sent_at) as first_seen_at
-        from discord_messages
-        where not is_bot
-        group by author_id
-    )
+    from discord_authors
 
 ),
 

@@ -8,17 +8,19 @@ source as (
 
 renamed as (
 
+    -- DuckDB matches column names without regard to case, so the dump's `CreationDate` is
+    -- read as `creationdate`.
     select
         ---------- ids
-        Id as post_id,
-        nullif(ParentId, '') as parent_post_id,
-        nullif(OwnerUserId, '') as owner_user_id,
-        nullif(trim(OwnerDisplayName), '') as owner_display_name,
+        id as post_id,
+        nullif(parentid, '') as parent_post_id,
+        nullif(owneruserid, '') as owner_user_id,
+        nullif(trim(ownerdisplayname), '') as owner_display_name,
 
         ---------- properties
-        cast(PostTypeId as integer) as post_type_id,
+        cast(posttypeid as integer) as post_type_id,
         -- Post types from the dump's schema; the loader checks that PostTypeId is a number.
-        case cast(PostTypeId as integer)
+        case cast(posttypeid as integer)
             when 1 then 'question'
             when 2 then 'answer'
             when 3 then 'orphaned_tag_wiki'
@@ -27,15 +29,15 @@ renamed as (
             when 6 then 'moderator_nomination'
             when 7 then 'wiki_placeholder'
             when 8 then 'privilege_wiki'
-            else 'post_type_' || PostTypeId
+            else 'post_type_' || posttypeid
         end as post_type,
-        nullif(trim(Title), '') as title,
-        nullif(Tags, '') as tags,
-        try_cast(Score as integer) as score,
-        length(coalesce(Body, '')) as body_length,
+        nullif(trim(title), '') as title,
+        nullif(tags, '') as tags,
+        try_cast(score as integer) as score,
+        length(coalesce(body, '')) as body_length,
 
         ---------- timestamps
-        {{ parse_timestamp_utc('CreationDate') }} as created_at
+        {{ parse_timestamp_utc('creationdate') }} as created_at
 
     from source
 

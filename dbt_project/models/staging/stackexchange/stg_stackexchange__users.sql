@@ -8,25 +8,27 @@ source as (
 
 renamed as (
 
+    -- DuckDB matches column names without regard to case, so the dump's `CreationDate` is
+    -- read as `creationdate`.
     select
         ---------- ids
-        Id as user_id,
-        nullif(AccountId, '') as network_account_id,
+        id as user_id,
+        nullif(accountid, '') as network_account_id,
 
         ---------- identity
-        nullif(trim(DisplayName), '') as display_name,
-        nullif(trim(Location), '') as location,
-        nullif(trim(WebsiteUrl), '') as website_url,
+        nullif(trim(displayname), '') as display_name,
+        nullif(trim(location), '') as location,
+        nullif(trim(websiteurl), '') as website_url,
 
         ---------- properties
-        try_cast(Reputation as integer) as reputation,
+        try_cast(reputation as integer) as reputation,
         -- Id -1 is the site's `Community` user, a background process that owns wiki posts
         -- and bumps old questions.
-        Id = '-1' as is_system_user,
+        id = '-1' as is_system_user,
 
         ---------- timestamps
-        {{ parse_timestamp_utc('CreationDate') }} as created_at,
-        {{ parse_timestamp_utc('LastAccessDate') }} as last_access_at
+        {{ parse_timestamp_utc('creationdate') }} as created_at,
+        {{ parse_timestamp_utc('lastaccessdate') }} as last_access_at
 
     from source
 
