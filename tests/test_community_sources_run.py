@@ -1,6 +1,6 @@
 """Discord and Stack Exchange through the whole demo job: identity, activities, touches, KPIs.
 
-The landing folder holds the committed Discord sample (DiscordChatExporter JSON: alice,
+The landing folder contains the committed Discord sample (DiscordChatExporter JSON: alice,
 bob, a member join by charlie, a bot and a pin), a second Discord channel with two bad rows,
 a small Stack Exchange dump written here (the public dump is CC BY-SA and not committed),
 product sign-ups that give alice, bob and dana an email and a company, and an erasure
@@ -263,7 +263,7 @@ def test_stackexchange_posts_reach_activities_and_touches(warehouse: Path) -> No
         "where touch_id like 'stackexchange:%' order by touch_id",
     )
     # The tag wiki (103) is no activity and the untyped post (104) was quarantined. The
-    # deleted user's answer (102) is an activity of nobody.
+    # deleted user's answer (102) is an activity without a person.
     assert activities["activity_id"].tolist() == [
         "stackexchange:100",
         "stackexchange:101",

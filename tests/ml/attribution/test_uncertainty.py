@@ -30,7 +30,7 @@ def test_bootstrap_intervals_cover_point_and_repeat(touches_factory, conversions
     assert linear_b["lower"] <= linear_b["revenue_credit"] <= linear_b["upper"]
 
 
-def test_bootstrap_intervals_without_conversions_are_empty(touches_factory, conversions_factory):
+def test_bootstrap_without_conversions_is_empty(touches_factory, conversions_factory):
     # Touches of community members, but no deal in the landing folder: nothing earned credit.
     touches = touches_factory([(f"j{i}", f"t{i}", 0, "a") for i in range(4)])
     conversions = conversions_factory([])

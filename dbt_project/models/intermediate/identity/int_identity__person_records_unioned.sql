@@ -135,9 +135,9 @@ discord_records as (
 
 stackexchange_records as (
 
-    -- Dumps carry no email. A display name with a space is read as a full name; every
-    -- display name is also the handle, except `user<digits>`, which Stack Exchange gives
-    -- users who set no name.
+    -- Dumps carry no email. A display name with a space is read as a full name. Every
+    -- display name is also the handle, except `user<digits>`, the name Stack Exchange gives
+    -- users who set none.
     select
         'stackexchange' as source,
         user_id as source_record_id,
