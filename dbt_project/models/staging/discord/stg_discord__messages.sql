@@ -27,6 +27,8 @@ renamed as (
         ---------- author
         nullif(trim(author_name), '') as author_handle,
         nullif(trim(author_nickname), '') as author_nickname,
+        -- NOTE: rows loaded before the loader read `author.isBot` have it null, so a bot
+        -- counts as a person until its file changes and loads again.
         coalesce({{ parse_boolean('author_is_bot') }}, false) as is_bot,
 
         ---------- timestamps
