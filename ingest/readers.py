@@ -35,8 +35,8 @@ DISCOURSE_POST_FIELDS = (
 )  # fmt: skip
 DISCORD_MESSAGE_FIELDS = (
     "guild_id", "guild_name", "channel_id", "channel_name", "id", "type", "timestamp",
-    "author_id", "author_name", "author_nickname", "content", "reply_to_message_id",
-    "reaction_count",
+    "author_id", "author_name", "author_nickname", "author_is_bot", "content",
+    "reply_to_message_id", "reaction_count",
 )  # fmt: skip
 GITHUB_EVENT_FIELDS = (
     "event", "action", "delivery_id", "delivered_at", "sender_id", "sender_login",
@@ -247,6 +247,7 @@ def read_discord_messages(source_file: SourceFile) -> ParsedRows:
             "author_id": _dig(message, "author", "id"),
             "author_name": _dig(message, "author", "name"),
             "author_nickname": _dig(message, "author", "nickname"),
+            "author_is_bot": _dig(message, "author", "isBot"),
             "reply_to_message_id": _dig(message, "reference", "messageId"),
             "reaction_count": sum(c for c in counts if isinstance(c, int)),
         }

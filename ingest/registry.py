@@ -129,6 +129,7 @@ DISCORD = SourceSpec(
                 timestamps=("timestamp",),
                 event_times=("timestamp",),
                 non_negative=("reaction_count",),
+                booleans=("author_is_bot",),
             ),
             (FilePattern("*.json", "discord_messages"),),
         ),

@@ -300,6 +300,9 @@ def bootstrap_channel_intervals(
 
 def _intervals(point: pd.DataFrame, table: pd.DataFrame, confidence: float) -> pd.DataFrame:
     keys = point.set_index(KEYS).index.union(table.index)
+    if keys.empty:
+        # No conversion earned credit (a landing folder without deals), so no interval.
+        return pd.DataFrame({column: [] for column in INTERVAL_COLUMNS})
     table = table.reindex(keys).fillna(0.0).to_numpy()
     alpha = 1.0 - confidence
     intervals = pd.DataFrame(

@@ -33,7 +33,7 @@ _RANK = {
 
 # Tools where a member has one account (as the `one_account_per_tool` cannot-link rule in
 # rules.yaml assumes): a cluster holding a GitHub account owns no second GitHub handle.
-ACCOUNT_SOURCES = frozenset({"slack", "discord", "discourse", "github"})
+ACCOUNT_SOURCES = frozenset({"slack", "discord", "discourse", "github", "stackexchange"})
 
 # Passes of `late_links`; later passes see the clusters the earlier ones joined.
 LATE_LINK_ROUNDS = 3

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -277,9 +278,9 @@ def apply_consent(
 
 
 ERASED_KEY_COLUMNS = ["key_type", "key_sha256", "request_id", "erased_at"]
-# Sources whose records carry a handle that other staging tables key rows on (Discourse
-# posts name their author by username only).
-HANDLE_SOURCES = ("slack", "discourse", "github")
+# Sources whose records carry a handle that staging filters rows on (Discourse posts name
+# their author by username only) and that quarantined rows are searched for.
+HANDLE_SOURCES = ("slack", "discord", "discourse", "github", "stackexchange")
 
 
 def hash_key(value: str) -> str:
@@ -392,12 +393,18 @@ WORD_IN_TEXT = re.compile(r"[^\s\"',;:()\[\]{}<>=]+")
 
 
 def _strings_in(record: object) -> list[str]:
-    """Return every string in a JSON record, or every word of text that does not parse.
+    """Return the strings of a JSON record, the attributes of an XML `<row/>`, or else the words.
 
     JSON nested deeper than the parser's recursion limit does not parse either.
     """
     if not isinstance(record, str):
         return []
+    if record.startswith("<row"):
+        # A Stack Exchange row keeps a display name such as `Jane Doe` whole in its attribute.
+        try:
+            return list(ET.fromstring(record).attrib.values())
+        except ET.ParseError:
+            return WORD_IN_TEXT.findall(record)
     try:
         parsed = json.loads(record)
     except (ValueError, RecursionError):

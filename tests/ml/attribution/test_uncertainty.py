@@ -30,6 +30,18 @@ def test_bootstrap_intervals_cover_point_and_repeat(touches_factory, conversions
     assert linear_b["lower"] <= linear_b["revenue_credit"] <= linear_b["upper"]
 
 
+def test_bootstrap_without_conversions_is_empty(touches_factory, conversions_factory):
+    # Touches of community members, but no deal in the landing folder: nothing earned credit.
+    touches = touches_factory([(f"j{i}", f"t{i}", 0, "a") for i in range(4)])
+    conversions = conversions_factory([])
+    config = AttributionConfig(models=("linear", "markov"), bootstrap_samples=8, seed=5)
+    intervals = bootstrap_channel_intervals(touches, conversions, config)
+    assert intervals.empty
+    assert list(intervals.columns) == [
+        "model", "conversion_type", "channel", "revenue_credit", "lower", "upper"
+    ]  # fmt: skip
+
+
 def synthetic_inputs(n_journeys: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     data = generate_confounded_journeys(n_journeys, seed=seed)
     return data.touches, data.conversions

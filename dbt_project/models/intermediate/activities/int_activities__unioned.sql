@@ -20,9 +20,27 @@ discourse_users as (
 
 ),
 
+discord_messages as (
+
+    select * from {{ ref('stg_discord__messages') }}
+
+),
+
 github_events as (
 
     select * from {{ ref('stg_github__events') }}
+
+),
+
+stackexchange_posts as (
+
+    select * from {{ ref('stg_stackexchange__posts') }}
+
+),
+
+stackexchange_users as (
+
+    select * from {{ ref('stg_stackexchange__users') }}
 
 ),
 
@@ -91,6 +109,60 @@ discourse_activities as (
     from discourse_posts
     left join discourse_users
         on discourse_posts.handle = discourse_users.handle
+
+),
+
+discord_activities as (
+
+    -- Messages of bots, and system messages other than member joins (pins, calls, renames,
+    -- thread notices), are no member activity.
+    select
+        'discord:' || message_id as activity_id,
+        'discord' as source,
+        'discord:' || author_id as record_id,
+        case
+            when message_type = 'GuildMemberJoin' then 'member_join'
+            when message_type = 'Reply' or reply_to_message_id is not null then 'reply'
+            else 'message'
+        end as raw_event,
+        coalesce(channel_name, channel_id) as program,
+        sent_at as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from discord_messages
+    where
+        not is_bot
+        and message_type in ('Default', 'Reply', 'GuildMemberJoin')
+
+),
+
+stackexchange_activities as (
+
+    -- Questions and answers only: tag wikis, nominations and privilege pages are site
+    -- administration. Posts of the `Community` user are no member's activity. The program
+    -- is the question's first tag, for its answers too.
+    select
+        'stackexchange:' || stackexchange_posts.post_id as activity_id,
+        'stackexchange' as source,
+        'stackexchange:' || stackexchange_posts.owner_user_id as record_id,
+        stackexchange_posts.post_type as raw_event,
+        nullif(
+            regexp_extract(
+                coalesce(stackexchange_posts.tags, questions.tags), '<([^>]+)>', 1
+            ),
+            ''
+        ) as program,
+        stackexchange_posts.created_at as occurred_at,
+        null as utm_medium,
+        null as referrer_domain
+    from stackexchange_posts
+    left join stackexchange_posts as questions
+        on stackexchange_posts.parent_post_id = questions.post_id
+    left join stackexchange_users
+        on stackexchange_posts.owner_user_id = stackexchange_users.user_id
+    where
+        stackexchange_posts.post_type in ('question', 'answer')
+        and not coalesce(stackexchange_users.is_system_user, false)
 
 ),
 
@@ -195,7 +267,11 @@ final as (
     union all
     select * from discourse_activities
     union all
+    select * from discord_activities
+    union all
     select * from github_activities
+    union all
+    select * from stackexchange_activities
     union all
     select * from event_activities
     union all

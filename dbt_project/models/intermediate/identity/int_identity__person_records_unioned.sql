@@ -14,9 +14,21 @@ discourse_users as (
 
 ),
 
+discord_messages as (
+
+    select * from {{ ref('stg_discord__messages') }}
+
+),
+
 github_events as (
 
     select * from {{ ref('stg_github__events') }}
+
+),
+
+stackexchange_users as (
+
+    select * from {{ ref('stg_stackexchange__users') }}
 
 ),
 
@@ -82,6 +94,65 @@ discourse_records as (
         null as crm_contact_id,
         created_at as first_seen_at
     from discourse_users
+
+),
+
+discord_authors as (
+
+    -- The export has no member list: each message author is a record, with the profile of
+    -- their latest message.
+    select
+        author_id,
+        arg_max(author_handle, sent_at) as author_handle,
+        arg_max(author_nickname, sent_at) as author_nickname,
+        min(sent_at) as first_seen_at
+    from discord_messages
+    where not is_bot
+    group by author_id
+
+),
+
+discord_records as (
+
+    -- A nickname equal to the user name adds no name.
+    select
+        'discord' as source,
+        author_id as source_record_id,
+        null as email,
+        null as first_name,
+        null as last_name,
+        case
+            when coalesce(lower(author_nickname) != lower(author_handle), true)
+                then author_nickname
+        end as full_name,
+        author_handle as handle,
+        null as company_name,
+        null as crm_contact_id,
+        first_seen_at
+    from discord_authors
+
+),
+
+stackexchange_records as (
+
+    -- Dumps carry no email. A display name with a space is read as a full name. Every
+    -- display name is also the handle, except `user<digits>`, the name Stack Exchange gives
+    -- users who set none.
+    select
+        'stackexchange' as source,
+        user_id as source_record_id,
+        null as email,
+        null as first_name,
+        null as last_name,
+        case when contains(display_name, ' ') then display_name end as full_name,
+        case
+            when not regexp_full_match(display_name, 'user[0-9]+') then display_name
+        end as handle,
+        null as company_name,
+        null as crm_contact_id,
+        created_at as first_seen_at
+    from stackexchange_users
+    where not is_system_user
 
 ),
 
@@ -199,7 +270,11 @@ unioned as (
     union all
     select * from discourse_records
     union all
+    select * from discord_records
+    union all
     select * from github_records
+    union all
+    select * from stackexchange_records
     union all
     select * from event_records
     union all
