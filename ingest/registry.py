@@ -410,6 +410,12 @@ SALESFORCE = SourceSpec(
                 event_times=("created_date",),
                 non_negative=("amount", "expected_revenue", "probability"),
                 booleans=("is_won", "is_closed", "is_deleted"),
+                # CurrencyIsoCode exists only in multi-currency orgs; without the column,
+                # staging reads amounts in the org's corporate currency.
+                currency_of={
+                    "amount": "currency_iso_code",
+                    "expected_revenue": "currency_iso_code",
+                },
             ),
             "sf_opportunity.csv",
         ),
