@@ -25,8 +25,8 @@ LEADS = """\
 id,email,first_name,last_name,company,created_date,is_converted,converted_contact_id,is_deleted
 00Q1,Ada@Acme.example,Ada,Lovelace,Acme,2025-01-02T09:00:00Z,true,003A1,false
 """
-# Row 5 is deleted in Salesforce; rows 6 and 7 break loader rules and are quarantined: an
-# amount that is not a number, and an amount without its currency.
+# Row 5 is deleted in Salesforce. Rows 6 and 7 break loader rules, so they are quarantined:
+# row 6 has an amount that is not a number, row 7 an amount without its currency.
 OPPORTUNITY_COLUMNS = [
     "id", "account_id", "name", "type", "stage_name", "is_won", "is_closed", "amount",
     "currency_iso_code", "created_date", "close_date", "is_deleted",
@@ -135,9 +135,7 @@ def test_salesforce_bad_rows_are_quarantined(salesforce_warehouse: Path) -> None
     assert "currency_iso_code" in rows[1][4]
 
 
-def test_salesforce_contacts_and_converted_lead_are_one_person(
-    salesforce_warehouse: Path,
-) -> None:
+def test_converted_lead_joins_its_contact(salesforce_warehouse: Path) -> None:
     rows = _query(
         salesforce_warehouse,
         "select record_id, person_id from identity.person_clusters "

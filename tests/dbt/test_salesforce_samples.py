@@ -32,8 +32,8 @@ def _count(warehouse: Path, sql: str) -> tuple:
 
 
 def test_sample_staging_drops_deleted_records(tmp_path: Path) -> None:
-    # In the sample, all 10 opportunities and 8 of the 9 accounts have is_deleted true; the 4
-    # contacts leave it blank and the lead has FALSE.
+    # In the sample, all 10 opportunities and 8 of the 9 accounts have is_deleted true. The 4
+    # contacts leave it blank, and the lead has FALSE.
     landing = tmp_path / "landing"
     copy_sample(landing, "salesforce")
     warehouse = tmp_path / "warehouse.duckdb"
@@ -52,8 +52,8 @@ def test_sample_staging_drops_deleted_records(tmp_path: Path) -> None:
 def test_sample_opportunities_cast_when_not_deleted(tmp_path: Path) -> None:
     # The sample's opportunities are all deleted, so this copy sets is_deleted to false to run
     # staging's casts on every real value. Stage names and types are hashed in the sample, so
-    # IsWon and IsClosed decide, and every type counts as new business. Won: 5 of 10;
-    # closed: 9; amounts: 24,120,000 + 200,000 + 1 + 210,000 on the 4 rows that have one.
+    # IsWon and IsClosed decide, and every type counts as new business. Won: 5 of 10.
+    # Closed: 9. Amounts: 24,120,000 + 200,000 + 1 + 210,000 on the 4 rows that have one.
     landing = tmp_path / "landing"
     folder = copy_sample(landing, "salesforce")
     path = folder / "sf_opportunity.csv"

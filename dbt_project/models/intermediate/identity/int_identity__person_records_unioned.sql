@@ -217,7 +217,7 @@ salesforce_contact_records as (
 salesforce_lead_records as (
 
     -- A converted lead carries its contact's id, so the same_crm_contact_id rule links the
-    -- two records; Salesforce ids are unique across objects, so lead and contact ids differ.
+    -- two records. Salesforce ids are unique across objects, so their record ids differ.
     select
         'salesforce' as source,
         lead_id as source_record_id,

@@ -14,7 +14,7 @@ renamed as (
 
         ---------- properties
         nullif(trim(name), '') as company_name,
-        -- Salesforce keeps a website, not a domain: keep the host, without scheme, `www.`,
+        -- Salesforce stores a website, not a domain. Keep the host, without scheme, `www.`,
         -- port or path, so it matches the account domains identity resolution assigns.
         nullif(
             regexp_extract(

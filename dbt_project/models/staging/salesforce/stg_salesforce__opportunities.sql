@@ -18,8 +18,8 @@ renamed as (
         ---------- properties
         name as deal_name,
         nullif(trim(type), '') as opportunity_type,
-        -- HubSpot's two deal types. Salesforce's standard Types for existing customers and
-        -- the common custom ones are expansion; any other Type, blank included, is new
+        -- Map to HubSpot's two deal types. Salesforce's standard Types for existing customers,
+        -- and the common custom ones, are expansion. Any other Type, blank included, is new
         -- business, as a HubSpot deal without a type is. `opportunity_type` keeps the value.
         case
             when lower(trim(type)) in (
@@ -34,8 +34,8 @@ renamed as (
         end as deal_type,
         nullif(trim(stage_name), '') as deal_stage,
         -- IsWon and IsClosed come from the stage's settings in Salesforce, so they hold for
-        -- renamed and custom stages. Only a file without them falls back to the standard
-        -- stage names; an opportunity with neither is open.
+        -- renamed and custom stages. A file without them falls back to the standard stage
+        -- names. An opportunity with neither is open.
         coalesce(
             {{ parse_boolean('is_won') }},
             lower(trim(stage_name)) = 'closed won',
@@ -49,8 +49,8 @@ renamed as (
 
         ---------- amounts
         cast(nullif(trim(amount), '') as decimal(18, 2)) as amount,
-        -- A single-currency org exports no CurrencyIsoCode: its amounts are in the org's
-        -- corporate currency, set by the `salesforce_corporate_currency` variable.
+        -- A single-currency org exports no CurrencyIsoCode, because every amount is in the
+        -- org's corporate currency, which the `salesforce_corporate_currency` variable sets.
         upper(
             coalesce(
                 nullif(trim(currency_iso_code), ''), '{{ var("salesforce_corporate_currency") }}'
