@@ -411,6 +411,12 @@ SALESFORCE = SourceSpec(
                 event_times=("created_date",),
                 non_negative=("amount", "expected_revenue", "probability"),
                 booleans=("is_won", "is_closed", "is_deleted"),
+                # Only multi-currency orgs export CurrencyIsoCode. Without the column,
+                # staging reads amounts in the org's corporate currency.
+                currency_of={
+                    "amount": "currency_iso_code",
+                    "expected_revenue": "currency_iso_code",
+                },
             ),
             "sf_opportunity.csv",
         ),

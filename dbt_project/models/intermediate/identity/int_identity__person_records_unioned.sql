@@ -56,6 +56,24 @@ contacts as (
 
 ),
 
+salesforce_contacts as (
+
+    select * from {{ ref('stg_salesforce__contacts') }}
+
+),
+
+salesforce_leads as (
+
+    select * from {{ ref('stg_salesforce__leads') }}
+
+),
+
+salesforce_accounts as (
+
+    select * from {{ ref('stg_salesforce__accounts') }}
+
+),
+
 customers as (
 
     select * from {{ ref('stg_stripe__customers') }}
@@ -247,6 +265,45 @@ contact_records as (
 
 ),
 
+salesforce_contact_records as (
+
+    -- A contact names its company through its account.
+    select
+        'salesforce' as source,
+        salesforce_contacts.contact_id as source_record_id,
+        salesforce_contacts.email,
+        salesforce_contacts.first_name,
+        salesforce_contacts.last_name,
+        null as full_name,
+        null as handle,
+        salesforce_accounts.company_name,
+        salesforce_contacts.contact_id as crm_contact_id,
+        salesforce_contacts.created_at as first_seen_at
+    from salesforce_contacts
+    left join salesforce_accounts
+        on salesforce_contacts.company_id = salesforce_accounts.company_id
+
+),
+
+salesforce_lead_records as (
+
+    -- A converted lead carries its contact's id, so the same_crm_contact_id rule links the
+    -- two records. Salesforce ids are unique across objects, so their record ids differ.
+    select
+        'salesforce' as source,
+        lead_id as source_record_id,
+        email,
+        first_name,
+        last_name,
+        null as full_name,
+        null as handle,
+        company_name,
+        converted_contact_id as crm_contact_id,
+        created_at as first_seen_at
+    from salesforce_leads
+
+),
+
 customer_records as (
 
     select
@@ -283,6 +340,10 @@ unioned as (
     select * from signup_records
     union all
     select * from contact_records
+    union all
+    select * from salesforce_contact_records
+    union all
+    select * from salesforce_lead_records
     union all
     select * from customer_records
 

@@ -1,7 +1,8 @@
--- Gives every deal one account, through its first associated company.
+-- Gives every CRM deal one account: a HubSpot deal through its first associated company, a
+-- Salesforce opportunity through its account.
 with
 
-deals as (
+hubspot_deals as (
 
     select * from {{ ref('stg_hubspot__deals') }}
 
@@ -10,6 +11,12 @@ deals as (
 deal_companies as (
 
     select * from {{ ref('stg_hubspot__deal_companies') }}
+
+),
+
+salesforce_opportunities as (
+
+    select * from {{ ref('stg_salesforce__opportunities') }}
 
 ),
 
@@ -29,12 +36,51 @@ first_company as (
 
 ),
 
+deals as (
+
+    select
+        'hubspot' as source,
+        hubspot_deals.deal_id,
+        first_company.company_id,
+        hubspot_deals.deal_name,
+        hubspot_deals.deal_type,
+        hubspot_deals.deal_stage,
+        hubspot_deals.is_won,
+        hubspot_deals.is_closed,
+        hubspot_deals.amount,
+        hubspot_deals.currency,
+        hubspot_deals.created_at,
+        hubspot_deals.closed_at
+    from hubspot_deals
+    left join first_company
+        on hubspot_deals.deal_id = first_company.deal_id
+
+    union all
+
+    select
+        'salesforce' as source,
+        deal_id,
+        company_id,
+        deal_name,
+        deal_type,
+        deal_stage,
+        is_won,
+        is_closed,
+        amount,
+        currency,
+        created_at,
+        closed_at
+    from salesforce_opportunities
+
+),
+
 final as (
 
     select
         deals.deal_id,
         company_accounts.account_id,
-        first_company.company_id,
+        deals.company_id,
+        deals.source,
         deals.deal_name,
         deals.deal_type,
         deals.deal_stage,
@@ -45,10 +91,10 @@ final as (
         deals.created_at,
         deals.closed_at
     from deals
-    left join first_company
-        on deals.deal_id = first_company.deal_id
     left join company_accounts
-        on first_company.company_id = company_accounts.company_id
+        on
+            deals.company_id = company_accounts.company_id
+            and deals.source = company_accounts.source
 
 )
 

@@ -10,6 +10,7 @@ final as (
 
     select
         cast(deal_id as varchar) as opportunity_id,
+        cast(source as varchar) as source,
         cast(account_id as varchar) as account_id,
         cast(deal_type as varchar) as deal_type,
         cast(deal_stage as varchar) as deal_stage,
