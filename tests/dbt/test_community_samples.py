@@ -1,6 +1,5 @@
 """The committed Discord sample and the public Stack Exchange dump through staging to activities."""
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,7 +8,7 @@ import duckdb
 import pytest
 
 from ingest import load_source
-from tests.dbt.test_erasure_macros import DBT, DBT_PROJECT
+from tests.dbt.dbt_runner import run_dbt
 from tests.ingest.conftest import SHARED_DATA_DIR, copy_sample
 
 SELECTION = "+int_activities__classified +int_identity__person_records_unioned"
@@ -18,14 +17,7 @@ SELECTION = "+int_activities__classified +int_identity__person_records_unioned"
 def _build(landing: Path, warehouse: Path, source: str) -> subprocess.CompletedProcess[str]:
     with duckdb.connect(str(warehouse)) as con:
         load_source(con, landing, source)
-    return subprocess.run(
-        [DBT, "build", "--select", *SELECTION.split(), "--project-dir", str(DBT_PROJECT),
-         "--profiles-dir", str(DBT_PROJECT)],
-        env={**os.environ, "CRM_DUCKDB_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    return run_dbt(["build", "--select", *SELECTION.split()], warehouse)
 
 
 def _rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:

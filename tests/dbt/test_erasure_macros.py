@@ -2,19 +2,14 @@
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ml.identity.prepare import normalize_email
-from tests.conftest import REPO_ROOT
+from tests.dbt.dbt_runner import DBT_PROJECT, run_dbt
 
-DBT = str(Path(sys.executable).parent / "dbt")
-DBT_PROJECT = REPO_ROOT / "dbt_project"
 EMAILS = [
     "Jane.Doe@Acme.com",
     " jane.doe+billing@acme.com ",
@@ -44,14 +39,8 @@ def _sql_literal(value: str | None) -> str:
 
 
 def _dbt_show(sql: str, warehouse: Path) -> list[dict[str, object]]:
-    completed = subprocess.run(
-        [DBT, "show", "--inline", sql, "--limit", "100", "--output", "json", "--log-format",
-         "json", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
-        env={**os.environ, "CRM_DUCKDB_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    arguments = ["show", "--inline", sql, "--limit", "100", "--output", "json"]
+    completed = run_dbt([*arguments, "--log-format", "json"], warehouse)
     assert completed.returncode == 0, completed.stdout[-3000:]
     for line in completed.stdout.splitlines():
         event = json.loads(line)

@@ -1,13 +1,11 @@
 """The committed GitHub webhook samples through the loaders and dbt's activity classification."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
 
 from ingest import load_source
-from tests.dbt.test_erasure_macros import DBT, DBT_PROJECT
+from tests.dbt.dbt_runner import run_dbt
 from tests.ingest.conftest import copy_sample
 
 
@@ -20,14 +18,7 @@ def test_every_sample_event_is_classified(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         load_source(con, landing, "github")
-    completed = subprocess.run(
-        [DBT, "build", "--select", "+int_activities__classified", "--project-dir",
-         str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
-        env={**os.environ, "CRM_DUCKDB_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    completed = run_dbt(["build", "--select", "+int_activities__classified"], warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         unclassified = con.execute(
             "select distinct raw_event from intermediate.int_activities__classified "

@@ -4,21 +4,14 @@ Uses the session's simulated pipeline run (tests/conftest.py): the unit tests ne
 relations to exist, and the figures are checked on the warehouse that run left.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO_ROOT, PipelineRun
+from tests.conftest import PipelineRun
+from tests.dbt.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
-
-DBT = str(Path(sys.executable).parent / "dbt")
-DBT_PROJECT = REPO_ROOT / "dbt_project"
 
 
 def _query(run: PipelineRun, sql: str) -> pd.DataFrame:
@@ -36,14 +29,7 @@ def _query(run: PipelineRun, sql: str) -> pd.DataFrame:
     ],
 )
 def test_dbt_unit_tests_pass(simulated_run: PipelineRun, extra: list[str]):
-    completed = subprocess.run(
-        [DBT, "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT),
-         "--profiles-dir", str(DBT_PROJECT), *extra],
-        env={**os.environ, "CRM_DUCKDB_PATH": str(simulated_run.warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    completed = run_dbt(["test", "--select", "test_type:unit", *extra], simulated_run.warehouse)
 
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "PASS=" in completed.stdout

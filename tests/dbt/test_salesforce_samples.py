@@ -1,28 +1,19 @@
 """The committed Salesforce connector sample through the loaders and the Salesforce staging."""
 
 import csv
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
 
 from ingest import load_source
-from tests.dbt.test_erasure_macros import DBT, DBT_PROJECT
+from tests.dbt.dbt_runner import run_dbt
 from tests.ingest.conftest import copy_sample
 
 
 def _build_salesforce_staging(landing: Path, warehouse: Path) -> None:
     with duckdb.connect(str(warehouse)) as con:
         load_source(con, landing, "salesforce")
-    completed = subprocess.run(
-        [DBT, "build", "--select", "path:models/staging/salesforce", "--project-dir",
-         str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
-        env={**os.environ, "CRM_DUCKDB_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    completed = run_dbt(["build", "--select", "path:models/staging/salesforce"], warehouse)
     assert completed.returncode == 0, completed.stdout[-3000:]
 
 

@@ -1,13 +1,11 @@
 """Staging reads every boolean text the loaders accept, through real dbt on a small warehouse."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.dbt.test_erasure_macros import DBT, DBT_PROJECT
+from tests.dbt.dbt_runner import run_dbt
 
 # Every text the loaders accept as a boolean (ingest/validate.py), with its meaning.
 BOOLEAN_TEXTS = {"true": True, "TRUE": True, " t ": True, "1": True}
@@ -39,14 +37,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
             con.execute("insert into raw.hubspot_deals values (?, ?)", [str(index), text])
             con.execute("insert into raw.slack_users values (?, ?, ?)", [str(index), text, text])
-    completed = subprocess.run(
-        [DBT, "run", "--select", *MODELS, "--project-dir", str(DBT_PROJECT),
-         "--profiles-dir", str(DBT_PROJECT)],
-        env={**os.environ, "CRM_DUCKDB_PATH": str(path)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    completed = run_dbt(["run", "--select", *MODELS], path)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return path
 
