@@ -139,6 +139,14 @@ def bootstrap_timing_intervals(
             else:
                 values.append([result.credited_values.get(c, 0.0) for c in channels])
                 shares.append(result.shares().reindex(channels).fillna(0.0).to_numpy())
+            if done == 1 and bootstrap.samples > 1:
+                # A large `samples` may not reach its first progress line (at 10%) for hours.
+                took = time.perf_counter() - began
+                logger.info(
+                    "timing bootstrap: the first resample took %.1f s, so all %d will take "
+                    "about %.0f min",
+                    took, bootstrap.samples, took * bootstrap.samples / 60,
+                )  # fmt: skip
             if done % report_every == 0:
                 logger.info(
                     "timing bootstrap: %d of %d resamples done in %.0f s",
