@@ -1,4 +1,4 @@
-"""Opportunities whose account is missing from the export reach the marts with a warning."""
+"""An opportunity whose account is missing from the export is counted by a dbt warning."""
 
 from pathlib import Path
 
