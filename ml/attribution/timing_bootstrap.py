@@ -142,10 +142,12 @@ def bootstrap_timing_intervals(
             if done == 1 and bootstrap.samples > 1:
                 # A large `samples` may not reach its first progress line (at 10%) for hours.
                 took = time.perf_counter() - began
+                total = took * bootstrap.samples
+                estimate = f"{total:.0f} s" if total < 120 else f"{total / 60:.0f} min"
                 logger.info(
                     "timing bootstrap: the first resample took %.1f s, so all %d will take "
-                    "about %.0f min",
-                    took, bootstrap.samples, took * bootstrap.samples / 60,
+                    "about %s",
+                    took, bootstrap.samples, estimate,
                 )  # fmt: skip
             if done % report_every == 0:
                 logger.info(
