@@ -14,13 +14,12 @@ touches in a resample counts as 0 credit there.
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from ml.attribution.fit_logs import collected_fit_warnings
 from ml.attribution.journeys import AttributionInputError
 from ml.attribution.timing import (
     TimingConfig,
@@ -130,7 +129,7 @@ def bootstrap_timing_intervals(
     values, shares, failures = [], [], []
     began = time.perf_counter()
     report_every = max(1, bootstrap.samples // 10)
-    with _collected_fit_warnings() as warnings:
+    with collected_fit_warnings(timing_logger) as warnings:
         for done in range(1, bootstrap.samples + 1):
             copies = _account_copies(accounts, rng.multinomial(len(accounts), uniform))
             try:
@@ -140,6 +139,16 @@ def bootstrap_timing_intervals(
             else:
                 values.append([result.credited_values.get(c, 0.0) for c in channels])
                 shares.append(result.shares().reindex(channels).fillna(0.0).to_numpy())
+            if done == 1 and bootstrap.samples > 1:
+                # A large `samples` may not reach its first progress line (at 10%) for hours.
+                took = time.perf_counter() - began
+                total = took * bootstrap.samples
+                estimate = f"{total:.0f} s" if total < 120 else f"{total / 60:.0f} min"
+                logger.info(
+                    "timing bootstrap: the first resample took %.1f s, so all %d will take "
+                    "about %s",
+                    took, bootstrap.samples, estimate,
+                )  # fmt: skip
             if done % report_every == 0:
                 logger.info(
                     "timing bootstrap: %d of %d resamples done in %.0f s",
@@ -195,35 +204,6 @@ def _refit(inputs: _TimingInputs, copies: pd.DataFrame, config: TimingConfig) ->
         config,
     )
     return result
-
-
-class _WarningCollector(logging.Handler):
-    """Keep the messages of warnings logged during the resamples' fits."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def _collected_fit_warnings() -> Iterator[list[str]]:
-    """Hold back the timing fit's log lines during the resamples, keeping its warnings.
-
-    Each fit logs its size, and a resample can repeat a warning of the full fit (a
-    separated channel, say) a hundred times. The warnings are summarized once afterwards.
-    """
-    collector = _WarningCollector()
-    propagate = timing_logger.propagate
-    timing_logger.addHandler(collector)
-    timing_logger.propagate = False
-    try:
-        yield collector.messages
-    finally:
-        timing_logger.removeHandler(collector)
-        timing_logger.propagate = propagate
 
 
 def _log_resamples(samples: int, failures: list[str], accounts: int, warnings: list[str]) -> None:

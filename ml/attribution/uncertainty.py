@@ -38,6 +38,8 @@ from ml.attribution.config import (
     NO_CHANNEL,
     AttributionConfig,
 )
+from ml.attribution.counterfactual import logger as counterfactual_logger
+from ml.attribution.fit_logs import collected_fit_warnings
 from ml.attribution.journeys import (
     eligible_touches,
     non_converting_journeys,
@@ -242,17 +244,24 @@ def resampled_channel_credit(
     frames = [_fixed_credit_samples(credits, journey_index, channel_models, draws)]
     if channel_models:
         eligible = eligible_touches(prepared_touches, prepared_conversions, config)
-        for conversion_type in sorted(prepared_conversions["conversion_type"].unique()):
-            of_type = eligible[eligible["conversion_type"] == conversion_type]
-            if of_type.empty:
-                continue
-            nulls = non_converting_journeys(
-                prepared_touches, prepared_conversions, conversion_type, config
-            )
-            paths = _type_paths(converting_paths(of_type), nulls, journey_index)
-            frames.append(
-                _channel_model_samples(paths, conversion_type, channel_models, draws, config)
-            )
+        with collected_fit_warnings(counterfactual_logger) as warnings:
+            for conversion_type in sorted(prepared_conversions["conversion_type"].unique()):
+                of_type = eligible[eligible["conversion_type"] == conversion_type]
+                if of_type.empty:
+                    continue
+                nulls = non_converting_journeys(
+                    prepared_touches, prepared_conversions, conversion_type, config
+                )
+                paths = _type_paths(converting_paths(of_type), nulls, journey_index)
+                frames.append(
+                    _channel_model_samples(paths, conversion_type, channel_models, draws, config)
+                )
+        if warnings:
+            logger.warning(
+                "Bootstrap: the counterfactual refits of %d resamples logged %d warning(s), "
+                "first: %s",
+                len(draws), len(warnings), warnings[0],
+            )  # fmt: skip
     return pd.concat(frames).groupby(level=KEYS).sum()
 
 

@@ -12,6 +12,7 @@ from dagster import (
     MaterializeResult,
     multi_asset,
 )
+from pydantic import Field
 
 from ml.attribution import AttributionConfig, bootstrap_channel_intervals
 from ml.attribution.comparison import assign_company_journeys, compare_experiments
@@ -258,7 +259,8 @@ def attribution_sensitivity(
 class TimingRunConfig(Config):
     """Settings of the timing model's run that an analyst may change in the launchpad."""
 
-    timing_bootstrap_samples: int = 100
+    # Field(ge=0) rejects a negative count when the step starts, naming this setting.
+    timing_bootstrap_samples: int = Field(default=100, ge=0)
     """Resamples of accounts behind the timing model's bootstrap intervals. Each refits the
     model, which took 0.4 s on the 1,000-member demo and 1 to 2 s at 5,000 members
     (docs/benchmarks.md). 0 skips them."""

@@ -5,10 +5,15 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pydantic
 import pytest
 from dagster import materialize
 
-from orchestration.assets.attribution import attribution_credits, attribution_sensitivity
+from orchestration.assets.attribution import (
+    TimingRunConfig,
+    attribution_credits,
+    attribution_sensitivity,
+)
 from orchestration.resources import WarehouseResource
 from tests.conftest import PipelineRun
 
@@ -81,3 +86,14 @@ def test_reports_without_opportunities_keep_other_models(
     assert metadata["threshold_sensitivity"]["thresholds_with_timing"].value == []
     assert metadata["consent_shift"]["timing_model_included"].value is False
     assert metadata["experiment_comparison"]["timing_model_included"].value is False
+
+
+@pytest.mark.parametrize("samples", [-1, -100])
+def test_timing_run_config_rejects_negative_samples(samples):
+    # Checked when the step starts, before the timing model reads the warehouse.
+    with pytest.raises(pydantic.ValidationError, match="timing_bootstrap_samples"):
+        TimingRunConfig(timing_bootstrap_samples=samples)
+
+
+def test_timing_run_config_accepts_zero_samples():
+    assert TimingRunConfig(timing_bootstrap_samples=0).timing_bootstrap_samples == 0

@@ -134,8 +134,8 @@ def test_bootstrap_without_samples_is_empty(world_with_ids):
     assert list(result.columns) == TIMING_INTERVAL_COLUMNS
 
 
-def test_bootstrap_counts_resamples_that_fail(caplog):
-    # Only account `buyer` opens opportunities, so a resample that misses it has none to fit.
+def one_buyer_world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two accounts touched weekly, of which only `buyer` opens opportunities."""
     weeks = pd.to_timedelta(np.arange(30) * 7, "D")
     start = pd.Timestamp("2025-01-06", tz="UTC")
     touches = pd.concat(
@@ -155,6 +155,12 @@ def test_bootstrap_counts_resamples_that_fail(caplog):
             "revenue": [0.0, 0.0, 0.0, 500.0],
         }
     )
+    return touches, conversions
+
+
+def test_bootstrap_counts_resamples_that_fail(caplog):
+    # Only account `buyer` opens opportunities, so a resample that misses it has none to fit.
+    touches, conversions = one_buyer_world()
 
     with caplog.at_level(logging.WARNING, logger="ml.attribution.timing_bootstrap"):
         result = bootstrap_timing_intervals(
@@ -173,3 +179,17 @@ def test_bootstrap_counts_resamples_that_fail(caplog):
 def test_bootstrap_config_rejects_bad_values(field, value):
     with pytest.raises(ConfigurationError, match=field):
         TimingBootstrapConfig(**{field: value})
+
+
+def test_bootstrap_logs_time_estimate_after_first_resample(caplog):
+    # With a huge sample count the first progress line (at 10%) can be hours away.
+    touches, conversions = one_buyer_world()
+
+    with caplog.at_level(logging.INFO, logger="ml.attribution.timing_bootstrap"):
+        bootstrap_timing_intervals(
+            touches, conversions, FIXED, TimingBootstrapConfig(samples=50, seed=1)
+        )
+
+    estimates = [r.getMessage() for r in caplog.records if "first resample took" in r.getMessage()]
+    assert len(estimates) == 1
+    assert "all 50 will take about" in estimates[0]

@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,6 +42,26 @@ def test_bootstrap_without_conversions_is_empty(touches_factory, conversions_fac
     assert list(intervals.columns) == [
         "model", "conversion_type", "channel", "revenue_credit", "lower", "upper"
     ]  # fmt: skip
+
+
+def test_bootstrap_logs_unfitted_counterfactual_once(touches_factory, conversions_factory, caplog):
+    # Every journey converts, so no resample can fit the counterfactual model. Each resample's
+    # fallback would log its own warning: 20 here, hundreds in a pipeline run.
+    touches = touches_factory([(f"j{i}", f"t{i}", 0, "a" if i % 2 else "b") for i in range(6)])
+    conversions = conversions_factory(
+        [(f"c{i}", f"j{i}", "closed_won", 1, 100.0) for i in range(6)]
+    )
+    config = AttributionConfig(models=("counterfactual",), bootstrap_samples=20, seed=3)
+    credits = attribute(touches, conversions, config)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ml.attribution"):
+        bootstrap_channel_intervals(touches, conversions, config, credits)
+    fits = [r for r in caplog.records if r.name == "ml.attribution.counterfactual"]
+    summaries = [r for r in caplog.records if r.levelno == logging.WARNING and r not in fits]
+    assert fits == []
+    assert len(summaries) == 1
+    assert "20 resamples logged 20 warning(s)" in summaries[0].getMessage()
+    assert "Counterfactual model not fitted" in summaries[0].getMessage()
 
 
 def synthetic_inputs(n_journeys: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
