@@ -68,7 +68,7 @@ def measure(
     draws = coverage(table["share_lower"], table["share_upper"], truth)
     boot = coverage(table["share_lower_boot"], table["share_upper_boot"], truth)
 
-    shown = pd.DataFrame(
+    printed = pd.DataFrame(
         {
             "true share": truth.reindex(table.index),
             "share": table["share"],
@@ -81,7 +81,7 @@ def measure(
             "decay": table["decay"],
         }
     )
-    print(shown.round(3).to_string())
+    print(printed.round(3).to_string())
     return {
         **figures,
         "draw_interval_coverage": draws["coverage"],

@@ -1,10 +1,14 @@
 """Discord and Stack Exchange through the whole demo job: identity, activities, touches, KPIs.
 
-The landing folder contains the committed Discord sample (DiscordChatExporter JSON: alice,
-bob, a member join by charlie, a bot and a pin), a second Discord channel with two bad rows,
-a small Stack Exchange dump written here (the public dump is CC BY-SA and not committed),
-product sign-ups that give alice, bob and dana an email and a company, and an erasure
-request for alice. Neither community source exports emails, so their authors reach an
+The landing folder contains:
+- the committed Discord sample (DiscordChatExporter JSON: alice, bob, a member join by
+  charlie, a bot and a pin);
+- a second Discord channel with two bad rows;
+- a small Stack Exchange dump written here (the public dump is CC BY-SA and not committed);
+- product sign-ups that give alice, bob and dana an email and a company;
+- an erasure request for alice.
+
+Neither community source exports emails, so their authors reach an
 account only through a named record with an email, and alice's messages leave the derived
 tables only because resolution ties her Discord record to her sign-up.
 """

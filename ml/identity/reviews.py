@@ -119,12 +119,12 @@ def review_overrides(
             "identity reviews: left out %s decision(s) naming an erased record",
             int(names_erased.sum()),
         )
-    kept = frame[~names_erased]
-    stale_reasons = _stale_reasons(kept, record_ids, earlier_record_ids)
+    not_erased = frame[~names_erased]
+    stale_reasons = _stale_reasons(not_erased, record_ids, earlier_record_ids)
     stale = stale_reasons.notna()
-    overrides = load_overrides(kept[~stale].reset_index(drop=True), record_ids)
+    overrides = load_overrides(not_erased[~stale].reset_index(drop=True), record_ids)
 
-    statuses = kept.assign(
+    statuses = not_erased.assign(
         status=stale.map({True: STALE, False: APPLIED}), status_reason=stale_reasons
     )
     statuses = _typed_statuses(statuses)

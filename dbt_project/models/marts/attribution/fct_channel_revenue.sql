@@ -1,7 +1,7 @@
 -- Revenue credited to each channel by each level and model, with the bootstrap interval where
 -- the attribution assets computed one (account level only). The timing model's channel rows
 -- come from fct_channel_timing_credit, with its bootstrap interval over accounts, when its
--- revenue has one currency; its `(baseline)` row sums its touch table's baseline rows, so that a
+-- revenue has one currency. Its `(baseline)` row sums its touch table's baseline rows, so a
 -- share of the model's total means the same as for the counterfactual model.
 with
 
